@@ -1,0 +1,74 @@
+"""Ansible filters over the provider registry. Thin on purpose: schemas/ does the work.
+
+Every filter takes the `aib_registry` dict (group_vars/all/registry.yml), validates it and
+returns plain data. An invalid registry raises AnsibleFilterError("<filter>: <problems>"), each
+problem naming its registry path, so a run ends with the schema's message, not a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+# The repository root holds the `schemas` package next to this directory.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ansible.errors import AnsibleFilterError
+
+from schemas import Registry, RegistryError, validate_registry
+from schemas.render import litellm, prometheus, units
+
+
+def _plain(value: Any) -> Any:
+    """Ansible's tagged/lazy containers -> plain Python data, so Pydantic sees ordinary types."""
+    if isinstance(value, Mapping):
+        return {(str(k) if isinstance(k, str) else k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _registry_filter(name: str, render: Callable[[Registry], Any]) -> Callable[[Any], Any]:
+    def run(registry: Any) -> Any:
+        try:
+            return render(validate_registry(_plain(registry)))
+        except RegistryError as exc:
+            raise AnsibleFilterError(f"{name}: invalid registry") from exc
+
+    run.__name__ = name
+    run.__doc__ = render.__doc__
+    return run
+
+
+def _normalised(reg: Registry) -> dict[str, Any]:
+    """The registry with every default filled in."""
+    return reg.model_dump(mode="json")
+
+
+FILTERS: dict[str, Callable[[Registry], Any]] = {
+    "aib_validate_registry": _normalised,
+    "aib_litellm_config": litellm.litellm_config,
+    "aib_litellm_env": litellm.litellm_env,
+    "aib_litellm_settings_env": litellm.litellm_settings_env,
+    "aib_gateway_exposed": litellm.gateway_exposed,
+    "aib_prometheus_config": prometheus.prometheus_config,
+    "aib_prometheus_scrape_configs": prometheus.scrape_configs,
+    "aib_llamacpp_servers": units.llamacpp_servers,
+}
+
+
+class FilterModule:
+    """Registry filters: validation and rendering."""
+
+    def filters(self) -> dict[str, Callable[[Any], Any]]:
+        return {name: _registry_filter(name, render) for name, render in FILTERS.items()}

@@ -1,0 +1,1 @@
+"""Renderers: validated registry -> generated configuration (plain, deterministic dicts)."""
