@@ -40,7 +40,7 @@ def test_nothing_but_the_gateway_listens_beyond_loopback(host) -> None:
 
 def test_models_endpoint_lists_the_registry_public_names(host) -> None:
     body = http_json(host, "GET", "/v1/models")
-    assert PUBLIC_MODELS <= {m["id"] for m in body["data"]}
+    assert {m["id"] for m in body["data"]} >= PUBLIC_MODELS
 
 
 @pytest.mark.parametrize("model", sorted(PUBLIC_MODELS))
@@ -121,3 +121,17 @@ def test_gateway_metrics_have_request_series_after_traffic(host) -> None:
     assert metrics["status"] == 200
     series = [line for line in metrics["body"].splitlines() if line and not line.startswith("#")]
     assert any(line.startswith("litellm_") for line in series), metrics["body"][:2000]
+
+
+def test_mcp_tools_of_the_registry_server_are_listed_and_callable_through_the_gateway(host) -> None:
+    client = f"{LITELLM_PYTHON} /opt/aib-tests/mcp/list_tools.py http://127.0.0.1:4000/mcp/"
+    listed = host.run(client)
+    assert listed.rc == 0, listed.stderr
+    tools = json.loads(listed.stdout)["tools"]
+    echo = [t for t in tools if t.endswith("echo")]
+    add = [t for t in tools if t.endswith("add")]
+    assert echo, tools
+    assert add, tools
+    called = host.run(f'{client} --call {add[0]} \'{{"a": 2, "b": 40}}\'')
+    assert called.rc == 0, called.stderr
+    assert json.loads(called.stdout)["result"] == "42"

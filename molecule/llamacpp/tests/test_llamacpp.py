@@ -14,7 +14,7 @@ def _uid(host):
 
 def _systemctl(host, *args):
     return host.run(
-        "sudo -u aib XDG_RUNTIME_DIR=/run/user/%s systemctl --user %s", _uid(host), " ".join(args)
+        "sudo -u aib XDG_RUNTIME_DIR=/run/user/%s systemctl --user " + " ".join(args), str(_uid(host))
     )
 
 
@@ -44,7 +44,7 @@ def test_unit_hardened(host, name, port):
     for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
                  "Restart=on-failure", "Environment=CUDA_VISIBLE_DEVICES="):
         assert line in unit
-    assert "PrivateDevices" not in unit
+    assert "PrivateDevices=" not in unit
 
 
 @pytest.mark.parametrize("name,port", SERVERS)
