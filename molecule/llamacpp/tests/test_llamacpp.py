@@ -26,7 +26,7 @@ def _post(host, port, path, body):
         "print(urllib.request.urlopen(r,timeout=120).read().decode())"
     )
     cmd = host.run(
-        "python3 -c %s %s %s", script, "http://127.0.0.1:%d%s" % (port, path), json.dumps(body)
+        "python3 -c %s %s %s", script, f"http://127.0.0.1:{port}{path}", json.dumps(body)
     )
     assert cmd.rc == 0, cmd.stderr
     return json.loads(cmd.stdout)
@@ -34,13 +34,13 @@ def _post(host, port, path, body):
 
 @pytest.mark.parametrize("name,port", SERVERS)
 def test_unit_active_and_enabled(host, name, port):
-    assert _systemctl(host, "is-active", "aib-%s.service" % name).stdout.strip() == "active"
-    assert _systemctl(host, "is-enabled", "aib-%s.service" % name).stdout.strip() == "enabled"
+    assert _systemctl(host, "is-active", f"aib-{name}.service").stdout.strip() == "active"
+    assert _systemctl(host, "is-enabled", f"aib-{name}.service").stdout.strip() == "enabled"
 
 
 @pytest.mark.parametrize("name,port", SERVERS)
 def test_unit_hardened(host, name, port):
-    unit = host.file("%s/.config/systemd/user/aib-%s.service" % (AIB_HOME, name)).content_string
+    unit = host.file(f"{AIB_HOME}/.config/systemd/user/aib-{name}.service").content_string
     for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
                  "Restart=on-failure", "Environment=CUDA_VISIBLE_DEVICES="):
         assert line in unit
@@ -52,11 +52,11 @@ def test_bound_to_loopback_only(host, name, port):
     listeners = []
     for _ in range(30):
         out = host.check_output("ss -ltnH")
-        listeners = [ln.split()[3] for ln in out.splitlines() if ln.split()[3].endswith(":%d" % port)]
+        listeners = [ln.split()[3] for ln in out.splitlines() if ln.split()[3].endswith(f":{port}")]
         if listeners:
             break
         time.sleep(2)
-    assert listeners == ["127.0.0.1:%d" % port]
+    assert listeners == [f"127.0.0.1:{port}"]
 
 
 @pytest.mark.parametrize("name,port", SERVERS)
@@ -81,11 +81,11 @@ def test_native_metrics_and_alias(host):
 
 
 def test_versioned_install_and_cache(host):
-    current = host.file("%s/llamacpp/current" % AIB_HOME)
+    current = host.file(f"{AIB_HOME}/llamacpp/current")
     assert current.is_symlink
     key = current.linked_to.rsplit("/", 1)[-1]
-    assert host.file("%s/llamacpp/%s/bin/llama-server" % (AIB_HOME, key)).is_file
-    assert host.file("/var/cache/aib/artifacts/build/llama-server-%s.tar.gz" % key).is_file
+    assert host.file(f"{AIB_HOME}/llamacpp/{key}/bin/llama-server").is_file
+    assert host.file(f"/var/cache/aib/artifacts/build/llama-server-{key}.tar.gz").is_file
     wheels = host.check_output("ls /var/cache/aib/artifacts/build/llama-cpp-python-*/*.whl")
     assert "llama_cpp_python-0.3.36-" in wheels
-    assert not host.file("%s/build/llama-server-%s" % (AIB_HOME, key)).exists
+    assert not host.file(f"{AIB_HOME}/build/llama-server-{key}").exists
