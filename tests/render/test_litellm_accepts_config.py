@@ -40,8 +40,8 @@ def _python() -> str:
     return python
 
 
-def _router(config: Path) -> dict:
-    proc = subprocess.run(
+def _run_check(config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [_python(), "-c", ROUTER_CHECK, str(config)],
         capture_output=True,
         text=True,
@@ -49,6 +49,10 @@ def _router(config: Path) -> dict:
         env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
         check=False,
     )
+
+
+def _router(config: Path) -> dict:
+    proc = _run_check(config)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -89,13 +93,6 @@ def test_litellm_router_rejects_an_unknown_provider_prefix(tmp_path: Path) -> No
             }
         )
     )
-    proc = subprocess.run(
-        [_python(), "-c", ROUTER_CHECK, str(bad)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
-        check=False,
-    )
+    proc = _run_check(bad)
     assert proc.returncode != 0
     assert "LLM Provider NOT provided" in proc.stderr
