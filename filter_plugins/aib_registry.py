@@ -3,6 +3,8 @@
 Every filter takes the `aib_registry` dict (group_vars/all/registry.yml), validates it and
 returns plain data. An invalid registry raises AnsibleFilterError("<filter>: <problems>"), each
 problem naming its registry path, so a run ends with the schema's message, not a traceback.
+Arguments after the registry go to the renderer as they are, e.g.
+`aib_registry | aib_prometheus_config(rule_files=[...])`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ansible.errors import AnsibleFilterError
 
 from schemas import Registry, RegistryError, validate_registry
-from schemas.render import litellm, prometheus, units
+from schemas.render import litellm, observability, prometheus, units
 
 
 def _plain(value: Any) -> Any:
@@ -38,12 +40,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _registry_filter(name: str, render: Callable[[Registry], Any]) -> Callable[[Any], Any]:
-    def run(registry: Any) -> Any:
+def _registry_filter(name: str, render: Callable[..., Any]) -> Callable[..., Any]:
+    def run(registry: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return render(validate_registry(_plain(registry)))
+            reg = validate_registry(_plain(registry))
         except RegistryError as exc:
             raise AnsibleFilterError(f"{name}: invalid registry") from exc
+        try:
+            return render(reg, *_plain(args), **_plain(kwargs))
+        except (TypeError, ValueError) as exc:  # arguments the renderer refuses
+            raise AnsibleFilterError(f"{name}: {exc}") from exc
 
     run.__name__ = name
     run.__doc__ = render.__doc__
@@ -55,7 +61,7 @@ def _normalised(reg: Registry) -> dict[str, Any]:
     return reg.model_dump(mode="json")
 
 
-FILTERS: dict[str, Callable[[Registry], Any]] = {
+FILTERS: dict[str, Callable[..., Any]] = {
     "aib_validate_registry": _normalised,
     "aib_litellm_config": litellm.litellm_config,
     "aib_litellm_env": litellm.litellm_env,
@@ -64,11 +70,12 @@ FILTERS: dict[str, Callable[[Registry], Any]] = {
     "aib_prometheus_config": prometheus.prometheus_config,
     "aib_prometheus_scrape_configs": prometheus.scrape_configs,
     "aib_llamacpp_servers": units.llamacpp_servers,
+    "aib_observability": observability.observability,
 }
 
 
 class FilterModule:
     """Registry filters: validation and rendering."""
 
-    def filters(self) -> dict[str, Callable[[Any], Any]]:
+    def filters(self) -> dict[str, Callable[..., Any]]:
         return {name: _registry_filter(name, render) for name, render in FILTERS.items()}

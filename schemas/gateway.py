@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import EnvName, HttpUrl, Port, Strict, pattern
+from .base import EnvName, HttpUrl, Limits, Port, Strict, ip_address, pattern
 
 
 class McpServer(Strict):
@@ -63,21 +62,18 @@ class Gateway(Strict):
     metrics: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
+    limits: Limits = Limits()
+
     @field_validator("bind")
     @classmethod
     def _ip_address(cls, v: str) -> str:
-        try:
-            ipaddress.ip_address(v)
-        except ValueError:
-            raise ValueError(
-                f"{v!r} is not an IP address; use 127.0.0.1, 0.0.0.0 or this host's address"
-            ) from None
-        return v
+        return ip_address(v)
 
 
 class Redis(Strict):
     port: Port = 6379
     maxmemory_mb: Annotated[int, Field(ge=16, le=1048576)] = 256
+    limits: Limits = Limits()
 
 
 class GpuDevice(Strict):

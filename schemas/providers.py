@@ -11,7 +11,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import EnvName, HttpUrl, ModelId, Name, Port, Sha256, Strict, is_loopback, pattern
+from .base import (
+    EnvName,
+    HttpUrl,
+    Limits,
+    ModelId,
+    Name,
+    Port,
+    Sha256,
+    Strict,
+    is_loopback,
+    pattern,
+)
 
 LOCAL_TYPES = ("ollama", "llamacpp", "llamacpp_python", "vllm")
 REMOTE_TYPES = ("openai", "anthropic", "openai_compatible")
@@ -46,6 +57,7 @@ class _LocalEngine(Strict):
     enabled: bool = True
     host: str = "127.0.0.1"
     gpu: GpuShare | None = None
+    limits: Limits = Limits()
 
     @field_validator("host")
     @classmethod

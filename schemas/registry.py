@@ -2,7 +2,8 @@
 
 Field types and ranges live in the per-section modules; this module checks what spans sections:
 deployments name enabled providers and models they serve, aliases and fallbacks name real
-models, fallback chains have no cycles, ports do not clash, and the GPU shares fit the VRAM.
+models, fallback chains have no cycles, ports do not clash, the GPU shares fit the VRAM, and the
+observability services have what they need (schemas/observability_checks.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from .base import Name, Strict, is_loopback
 from .errors import CrossReferenceError, Issue, RegistryError, issues_from_validation_error
 from .gateway import Gateway, Gpu, Redis
 from .model_mappings import Deployment, ModelMappings
+from .observability import Observability
+from .observability_checks import check_observability, observability_ports
 from .providers import (
     LOCAL_TYPES,
     REMOTE_TYPES,
@@ -44,6 +47,7 @@ class Registry(Strict):
     aib_gateway: Gateway = Gateway()
     aib_redis: Redis = Redis()
     aib_gpu: Gpu = Gpu()
+    aib_observability: Observability = Observability()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Registry:
@@ -56,6 +60,8 @@ class Registry(Strict):
             *_check_ports(self),
             *_check_gateway_exposure(self),
             *_check_vram(self),
+            *_check_tensor_parallel(self),
+            *check_observability(self),
         ]
         if issues:
             raise CrossReferenceError(issues)
@@ -255,6 +261,8 @@ def _check_ports(reg: Registry) -> list[Issue]:
     for name, p in reg.aib_providers.items():
         if p.type in LOCAL_TYPES and p.enabled:
             owners.setdefault(p.port, []).append(f"{PROVIDERS}.{name}.port")
+    for port, path in observability_ports(reg):
+        owners.setdefault(port, []).append(path)
     issues = []
     for port, paths in sorted(owners.items()):
         for path in paths[1:]:
@@ -316,6 +324,14 @@ def _check_vram(reg: Registry) -> list[Issue]:
         if p.type not in LOCAL_TYPES or not p.enabled or p.gpu is None:
             continue
         path = f"{PROVIDERS}.{name}.gpu"
+        if isinstance(p, VllmProvider) and p.gpu.vram_gb is not None:
+            issues.append(
+                Issue(
+                    f"{path}.vram_gb",
+                    "vLLM takes settings.gpu_memory_utilization x the device's VRAM, not a declared "
+                    "share; remove gpu.vram_gb and size it with gpu_memory_utilization",
+                )
+            )
         if (
             isinstance(p, LlamaCppProvider | LlamaCppPythonProvider | OllamaProvider)
             and p.gpu.vram_gb is None
@@ -348,6 +364,25 @@ def _check_vram(reg: Registry) -> list[Issue]:
                     f"VRAM over-committed on GPU {idx}: {parts} = {total:.1f} GB > {usable:.1f} GB usable "
                     f"({dev.vram_gb:g} GB - {reg.aib_gpu.headroom_gb:g} GB headroom); lower a share "
                     "(vLLM: gpu_memory_utilization) or move an engine to another GPU",
+                )
+            )
+    return issues
+
+
+def _check_tensor_parallel(reg: Registry) -> list[Issue]:
+    """vLLM shards a model over exactly tensor_parallel_size GPUs: the gpu section lists them."""
+    issues = []
+    for name, p in reg.aib_providers.items():
+        if not isinstance(p, VllmProvider) or not p.enabled:
+            continue
+        tp = p.settings.tensor_parallel_size
+        listed = len(p.gpu.devices) if p.gpu else 0
+        if tp > 1 and tp != listed:
+            issues.append(
+                Issue(
+                    f"{PROVIDERS}.{name}.settings.tensor_parallel_size",
+                    f"tensor_parallel_size {tp} needs {tp} GPUs, but gpu.devices lists {listed}; "
+                    f"list {tp} devices or set tensor_parallel_size: {max(listed, 1)}",
                 )
             )
     return issues

@@ -38,6 +38,7 @@ def llamacpp_servers(reg: Registry) -> list[dict[str, Any]]:
                 "cuda_visible_devices": ",".join(map(str, p.gpu.devices)) if p.gpu else "",
                 "extra_args": list(p.settings.extra_args) if native else [],
                 "chat_format": None if native else p.settings.chat_format,
+                "limits": p.limits.model_dump(mode="json"),
             }
         )
     return servers

@@ -25,7 +25,15 @@ from aib_registry import FilterModule  # noqa: E402
 from schemas import RegistryError, validate_registry  # noqa: E402
 
 # The sections `aib_registry` (group_vars/all/registry.yml) bundles, in its order.
-SECTIONS = ("aib_providers", "aib_model_files", "aib_model_mappings", "aib_gateway", "aib_redis", "aib_gpu")
+SECTIONS = (
+    "aib_providers",
+    "aib_model_files",
+    "aib_model_mappings",
+    "aib_gateway",
+    "aib_redis",
+    "aib_gpu",
+    "aib_observability",
+)
 
 Registry = dict[str, Any]
 Problems = list[tuple[str, str]]

@@ -25,6 +25,7 @@ FILTER_NAMES = [
     "aib_prometheus_config",
     "aib_prometheus_scrape_configs",
     "aib_llamacpp_servers",
+    "aib_observability",
 ]
 
 
@@ -77,6 +78,7 @@ def test_validate_fills_defaults_and_is_idempotent(filters, default_profile, lab
         "enabled": True,
         "host": "127.0.0.1",
         "gpu": None,
+        "limits": {"memory_max": None, "cpu_quota": None, "tasks_max": None},
         "type": "llamacpp",
         "port": 8080,
         "model": {"name": "smollm2-135m", "file": "smollm2-135m-q4_1"},

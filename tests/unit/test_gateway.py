@@ -7,6 +7,7 @@ import pytest
 from schemas import validate_registry
 
 UNKNOWN = "unknown key {!r}; remove it or fix its spelling (see docs/registry.md)"
+NO_LIMITS = {"memory_max": None, "cpu_quota": None, "tasks_max": None}
 
 
 def test_defaults_fill_in_an_empty_gateway(default_registry):
@@ -24,8 +25,9 @@ def test_defaults_fill_in_an_empty_gateway(default_registry):
         "mcp_servers": {},
         "metrics": True,
         "log_level": "WARNING",
+        "limits": NO_LIMITS,
     }
-    assert reg.aib_redis.model_dump() == {"port": 6379, "maxmemory_mb": 256}
+    assert reg.aib_redis.model_dump() == {"port": 6379, "maxmemory_mb": 256, "limits": NO_LIMITS}
     assert reg.aib_gpu.model_dump() == {"devices": [], "headroom_gb": 1.0, "cuda_architectures": []}
 
 

@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 
 from schemas import RegistryError, validate_registry
 
-SECTIONS = ("aib_providers", "aib_model_files", "aib_model_mappings", "aib_gateway", "aib_redis", "aib_gpu")
+SECTIONS = (
+    "aib_providers",
+    "aib_model_files",
+    "aib_model_mappings",
+    "aib_gateway",
+    "aib_redis",
+    "aib_gpu",
+    "aib_observability",
+)
 FILTERS = FilterModule().filters()
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -154,20 +162,26 @@ def test_mutated_lab_profile_validates_or_names_its_problems(lab_profile, data):
 
 
 @settings(max_examples=100, deadline=None)
-@given(ports=st.lists(st.sampled_from([4000, 6379, 8000, 8080]), min_size=4, max_size=4), cache=st.booleans())
+@given(
+    ports=st.lists(st.sampled_from([4000, 6379, 8000, 8080, 9090]), min_size=5, max_size=5),
+    cache=st.booleans(),
+)
 def test_port_clashes_are_exactly_the_repeated_ports(default_profile, ports, cache):
     registry = copy.deepcopy(default_profile)
     registry["aib_gateway"]["port"], registry["aib_redis"]["port"] = ports[:2]
     registry["aib_gateway"]["cache"]["enabled"] = cache
+    registry["aib_observability"]["redis_exporter"]["enabled"] = cache  # it needs Redis
     (
         registry["aib_providers"]["llamacpp-native"]["port"],
         registry["aib_providers"]["llamacpp-python"]["port"],
+        registry["aib_observability"]["prometheus"]["port"],
     ) = ports[2:]
     owners = [
         "aib_gateway.port",
         "aib_redis.port",
         "aib_providers.llamacpp-native.port",
         "aib_providers.llamacpp-python.port",
+        "aib_observability.prometheus.port",
     ]
     first: dict[int, str] = {}
     expected = []

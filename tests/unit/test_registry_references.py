@@ -340,6 +340,7 @@ def test_port_clash_with_redis(default_registry, problems):
 def test_redis_port_is_free_without_the_cache(default_registry):
     default_registry["aib_redis"]["port"] = 8080
     default_registry["aib_gateway"]["cache"]["enabled"] = False
+    default_registry["aib_observability"]["redis_exporter"]["enabled"] = False
     validate_registry(default_registry)
 
 
@@ -531,3 +532,37 @@ def test_several_problems_are_reported_together_and_sorted(lab_registry, problem
         ),
         _taken("aib_providers.vllm.port", 4000, "aib_gateway.port"),
     ]
+
+
+def test_vllm_tensor_parallel_needs_as_many_listed_gpus(lab_registry, problems):
+    lab_registry["aib_providers"]["vllm"]["settings"]["tensor_parallel_size"] = 2
+    assert problems(lab_registry) == [
+        (
+            "aib_providers.vllm.settings.tensor_parallel_size",
+            "tensor_parallel_size 2 needs 2 GPUs, but gpu.devices lists 1; "
+            "list 2 devices or set tensor_parallel_size: 1",
+        )
+    ]
+
+
+def test_vllm_declared_vram_is_refused(lab_registry, problems):
+    lab_registry["aib_providers"]["vllm"]["gpu"]["vram_gb"] = 10
+    assert problems(lab_registry) == [
+        (
+            "aib_providers.vllm.gpu.vram_gb",
+            "vLLM takes settings.gpu_memory_utilization x the device's VRAM, not a declared share; "
+            "remove gpu.vram_gb and size it with gpu_memory_utilization",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "message"),
+    [
+        ("aib_gateway", "workers", "Input should be a valid integer (got True)"),
+        ("aib_redis", "maxmemory_mb", "Input should be a valid integer (got True)"),
+    ],
+)
+def test_a_yaml_bool_is_not_a_number(default_registry, problems, section, key, message):
+    default_registry[section][key] = True
+    assert problems(default_registry) == [(f"{section}.{key}", message)]

@@ -238,6 +238,7 @@ def test_router_settings_without_fallbacks_or_aliases(filters, default_registry)
 
 def test_cache_and_metrics_off(filters, default_registry):
     default_registry["aib_gateway"]["cache"] = {"enabled": False}
+    default_registry["aib_observability"]["redis_exporter"]["enabled"] = False  # no Redis to export
     default_registry["aib_gateway"]["metrics"] = False
     config = filters["aib_litellm_config"](default_registry)
     assert config["litellm_settings"] == {"drop_params": True, "request_timeout": 120}

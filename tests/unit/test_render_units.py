@@ -14,7 +14,7 @@ MODEL_FILE = {
     "member_sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
 }
 
-# The keys of an item, in order: docs/architecture.md lists all of them except chat_format.
+# The keys of an item, in order: docs/architecture.md lists all of them except chat_format and limits.
 KEYS = [
     "name",
     "flavour",
@@ -29,7 +29,9 @@ KEYS = [
     "cuda_visible_devices",
     "extra_args",
     "chat_format",
+    "limits",
 ]
+NO_LIMITS = {"memory_max": None, "cpu_quota": None, "tasks_max": None}
 
 
 def test_default_profile_servers(filters, default_profile):
@@ -48,6 +50,7 @@ def test_default_profile_servers(filters, default_profile):
             "cuda_visible_devices": "",
             "extra_args": [],
             "chat_format": None,
+            "limits": NO_LIMITS,
         },
         {
             "name": "llamacpp-python",
@@ -63,6 +66,7 @@ def test_default_profile_servers(filters, default_profile):
             "cuda_visible_devices": "",
             "extra_args": [],
             "chat_format": None,
+            "limits": NO_LIMITS,
         },
     ]
 
@@ -96,6 +100,22 @@ def test_several_gpus_and_engine_specific_settings(filters, lab_registry):
     assert servers["llamacpp-native"]["chat_format"] is None
     assert servers["llamacpp-python"]["chat_format"] == "chatml"
     assert servers["llamacpp-python"]["extra_args"] == []
+
+
+def test_limits_from_the_registry(filters, lab_registry):
+    lab_registry["aib_providers"]["llamacpp-native"]["limits"] = {
+        "memory_max": "4G",
+        "cpu_quota": "200%",
+        "tasks_max": 512,
+    }
+    lab_registry["aib_providers"]["llamacpp-python"]["limits"] = {"memory_max": "infinity"}
+    servers = {s["name"]: s for s in filters["aib_llamacpp_servers"](lab_registry)}
+    assert servers["llamacpp-native"]["limits"] == {"memory_max": "4G", "cpu_quota": "200%", "tasks_max": 512}
+    assert servers["llamacpp-python"]["limits"] == {
+        "memory_max": "infinity",
+        "cpu_quota": None,
+        "tasks_max": None,
+    }
 
 
 def test_disabled_servers_are_left_out(filters, default_registry):
