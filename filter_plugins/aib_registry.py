@@ -10,7 +10,7 @@ Arguments after the registry go to the renderer as they are, e.g.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ansible.errors import AnsibleFilterError
 
 from schemas import Registry, RegistryError, validate_registry
+from schemas.plain import plain as _plain
 from schemas.render import litellm, observability, prometheus, units
-
-
-def _plain(value: Any) -> Any:
-    """Ansible's tagged/lazy containers -> plain Python data, so Pydantic sees ordinary types."""
-    if isinstance(value, Mapping):
-        return {(str(k) if isinstance(k, str) else k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 def _registry_filter(name: str, render: Callable[..., Any]) -> Callable[..., Any]:
