@@ -54,6 +54,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "aib_prometheus_config": prometheus.prometheus_config,
     "aib_prometheus_scrape_configs": prometheus.scrape_configs,
     "aib_llamacpp_servers": units.llamacpp_servers,
+    "aib_ollama_servers": units.ollama_servers,
+    "aib_vllm_servers": units.vllm_servers,
     "aib_observability": observability.observability,
 }
 

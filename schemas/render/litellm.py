@@ -46,10 +46,10 @@ def provider_params(provider: Provider, model: str) -> dict[str, Any]:
     if isinstance(provider, OllamaProvider):
         return {"model": f"ollama_chat/{model}", "api_base": _url(provider.host, provider.port)}
     if isinstance(provider, VllmProvider):
-        return {
-            "model": f"hosted_vllm/{model}",
-            "api_base": _url(provider.host, provider.port) + "/v1",
-        }
+        params = {"model": f"hosted_vllm/{model}", "api_base": _url(provider.host, provider.port) + "/v1"}
+        if provider.api_key_env:
+            params["api_key"] = f"os.environ/{provider.api_key_env}"
+        return params
     if isinstance(provider, LlamaCppProvider | LlamaCppPythonProvider):
         return {
             "model": f"openai/{model}",

@@ -25,6 +25,8 @@ FILTER_NAMES = [
     "aib_prometheus_config",
     "aib_prometheus_scrape_configs",
     "aib_llamacpp_servers",
+    "aib_ollama_servers",
+    "aib_vllm_servers",
     "aib_observability",
 ]
 

@@ -1,4 +1,6 @@
-"""Helpers for testinfra tests: talk HTTP to the converged host from inside it.
+"""Helpers for the molecule scenarios' testinfra tests: talk HTTP to the converged host from inside it.
+
+Shared by every scenario: each molecule/<scenario>/tests/conftest.py puts this directory on sys.path.
 
 The services bind to the host's loopback, so requests run inside the container (system python3,
 standard library only); the OpenAI SDK check uses the gateway venv's real `openai` package.
@@ -19,8 +21,8 @@ LITELLM_PYTHON = f"{AIB_HOME}/venvs/litellm/bin/python"
 _REQUEST = r"""
 import json, sys, time, urllib.request, urllib.error
 method, url, body, stream = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
-req = urllib.request.Request(url, method=method, data=body.encode() if body else None,
-                             headers={"Content-Type": "application/json"})
+headers = {"Content-Type": "application/json", **json.loads(sys.argv[5] if len(sys.argv) > 5 else "{}")}
+req = urllib.request.Request(url, method=method, data=body.encode() if body else None, headers=headers)
 t0 = time.monotonic()
 try:
     with urllib.request.urlopen(req, timeout=120) as resp:
@@ -32,15 +34,32 @@ print(json.dumps({"status": status, "headers": {k.lower(): v for k, v in headers
 """
 
 
-def http(host: Any, method: str, path: str, payload: dict | None = None, base: str = GATEWAY) -> dict:
+def http(
+    host: Any,
+    method: str,
+    path: str,
+    payload: dict | None = None,
+    base: str = GATEWAY,
+    headers: dict[str, str] | None = None,
+) -> dict:
     body = json.dumps(payload) if payload is not None else ""
-    cmd = f"python3 -c {shlex.quote(_REQUEST)} {method} {shlex.quote(base + path)} {shlex.quote(body)} 0"
+    cmd = (
+        f"python3 -c {shlex.quote(_REQUEST)} {method} {shlex.quote(base + path)} {shlex.quote(body)} 0 "
+        + shlex.quote(json.dumps(headers or {}))
+    )
     out = host.check_output(cmd)
     return json.loads(out)
 
 
-def http_json(host: Any, method: str, path: str, payload: dict | None = None, base: str = GATEWAY) -> dict:
-    result = http(host, method, path, payload, base)
+def http_json(
+    host: Any,
+    method: str,
+    path: str,
+    payload: dict | None = None,
+    base: str = GATEWAY,
+    headers: dict[str, str] | None = None,
+) -> dict:
+    result = http(host, method, path, payload, base, headers)
     assert result["status"] == 200, result
     return json.loads(result["body"])
 
