@@ -85,6 +85,18 @@ def detected(facts_module: ModuleType) -> Callable[[str], dict[str, Any]]:
     return run
 
 
+# The device the H100 lines above describe, as the module reports it.
+H100_DEVICE = {
+    "index": 0,
+    "uuid": "GPU-6b3f9a4e-2c1d-4e8f-9a7b-0c5d3e2f1a90",
+    "name": "NVIDIA H100 80GB HBM3",
+    "vram_mib": 81559,
+    "vram_gb": 79.65,
+    "compute_cap": "9.0",
+    "cuda_arch": "90",
+}
+
+
 @pytest.fixture(scope="session")
 def gpu_preflight() -> Callable[[Any, Any], Any]:
     return FilterModule().filters()["aib_gpu_preflight"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gpu.conftest import DRIVER_FAILURE, H100_X1, ROOT
+from tests.gpu.conftest import DRIVER_FAILURE, H100_DEVICE, H100_X1, ROOT
 
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
 pytestmark = pytest.mark.slow
@@ -54,17 +54,7 @@ def test_fake_h100_with_the_lab_registry(tmp_path, lab_registry):
     assert facts["aib_gpu_detected"] == {
         "present": True,
         "driver_version": "580.95.05",
-        "devices": [
-            {
-                "index": 0,
-                "uuid": "GPU-6b3f9a4e-2c1d-4e8f-9a7b-0c5d3e2f1a90",
-                "name": "NVIDIA H100 80GB HBM3",
-                "vram_mib": 81559,
-                "vram_gb": 79.65,
-                "compute_cap": "9.0",
-                "cuda_arch": "90",
-            }
-        ],
+        "devices": [H100_DEVICE],
         "source": "nvidia-smi",
         "reason": None,
     }

@@ -7,21 +7,12 @@ import pytest
 from tests.gpu.conftest import (
     A100_L4,
     DRIVER_FAILURE,
+    H100_DEVICE,
     H100_X1,
     H100_X8,
     L4_X1,
     NOT_AVAILABLE,
 )
-
-H100_DEVICE = {
-    "index": 0,
-    "uuid": "GPU-6b3f9a4e-2c1d-4e8f-9a7b-0c5d3e2f1a90",
-    "name": "NVIDIA H100 80GB HBM3",
-    "vram_mib": 81559,
-    "vram_gb": 79.65,
-    "compute_cap": "9.0",
-    "cuda_arch": "90",
-}
 
 
 def test_one_h100(facts_module):

@@ -51,15 +51,9 @@ def http(
     return json.loads(out)
 
 
-def http_json(
-    host: Any,
-    method: str,
-    path: str,
-    payload: dict | None = None,
-    base: str = GATEWAY,
-    headers: dict[str, str] | None = None,
-) -> dict:
-    result = http(host, method, path, payload, base, headers)
+def http_json(host: Any, *args: Any, **kwargs: Any) -> dict:
+    """`http(...)` that must answer 200; its JSON body."""
+    result = http(host, *args, **kwargs)
     assert result["status"] == 200, result
     return json.loads(result["body"])
 

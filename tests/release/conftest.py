@@ -5,41 +5,16 @@ from __future__ import annotations
 import copy
 import importlib.machinery
 import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-for _path in (ROOT, ROOT / "filter_plugins"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from tests.profiles import DEFAULT_PROFILE as DEFAULT  # also puts filter_plugins/ on sys.path
+from tests.profiles import LAB_PROFILE as LAB
+from tests.profiles import ROOT
 
 FILES = ROOT / "roles" / "release" / "files"
-SECTIONS = (
-    "aib_providers",
-    "aib_model_files",
-    "aib_model_mappings",
-    "aib_gateway",
-    "aib_redis",
-    "aib_gpu",
-    "aib_observability",
-)
-
-
-def _profile(*dirs: Path) -> dict[str, Any]:
-    variables: dict[str, Any] = {}
-    for directory in dirs:
-        for path in sorted(directory.glob("*.yml")):
-            variables.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    return {section: variables.get(section, {}) for section in SECTIONS}
-
-
-DEFAULT = _profile(ROOT / "group_vars" / "all")
-LAB = _profile(ROOT / "group_vars" / "all", ROOT / "inventory" / "lab" / "group_vars" / "ai_backend")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from schemas.export import DEFAULT_PATH, json_schema
+from tests.profiles import SECTIONS
 
 NO_LIMITS = {"memory_max": None, "cpu_quota": None, "tasks_max": None}
 
@@ -16,15 +17,7 @@ def test_committed_json_schema_is_current() -> None:
 
 def test_json_schema_describes_every_section() -> None:
     schema = json.loads(json_schema())
-    assert set(schema["properties"]) == {
-        "aib_providers",
-        "aib_model_files",
-        "aib_model_mappings",
-        "aib_gateway",
-        "aib_redis",
-        "aib_gpu",
-        "aib_observability",
-    }
+    assert set(schema["properties"]) == set(SECTIONS)
     assert schema["additionalProperties"] is False
 
 

@@ -20,20 +20,12 @@ from hypothesis import strategies as st
 from malformed.corpus import CASES, PROFILES, Case
 
 from schemas import RegistryError, validate_registry
+from tests.profiles import SECTIONS, get, locations
 
 VALIDATE = FilterModule().filters()["aib_validate_registry"]
 
-# The registry's top-level keys (aib_observability: being added to the schemas; listed so that its
-# issues, once it exists, count as properly placed).
-TOP_LEVEL = (
-    "aib_providers",
-    "aib_model_files",
-    "aib_model_mappings",
-    "aib_gateway",
-    "aib_redis",
-    "aib_gpu",
-    "aib_observability",
-)
+# The registry's top-level keys.
+TOP_LEVEL = SECTIONS
 
 
 def _refusal(registry: Any) -> tuple[AnsibleFilterError, RegistryError]:
@@ -117,30 +109,9 @@ EDGE_STRINGS = [
 ]  # fmt: skip
 
 
-def _locations(node: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every key of a mapping and index of a list in `node`, outermost first."""
-    if isinstance(node, dict):
-        items = list(node.items())
-    elif isinstance(node, list):
-        items = list(enumerate(node))
-    else:
-        return []
-    found = []
-    for key, child in items:
-        found.append((*prefix, key))
-        found.extend(_locations(child, (*prefix, key)))
-    return found
-
-
-def _get(node: Any, path: tuple) -> Any:
-    for part in path:
-        node = node[part]
-    return node
-
-
 def _mappings(node: Any, prefix: tuple = ()) -> list[tuple]:
     """The path of every mapping below the registry root (not the root: no new sections)."""
-    return [p for p in _locations(node, prefix) if isinstance(_get(node, p), dict)]
+    return [p for p in locations(node, prefix) if isinstance(get(node, p), dict)]
 
 
 def wrong_type(registry: dict) -> st.SearchStrategy[dict]:
@@ -149,10 +120,10 @@ def wrong_type(registry: dict) -> st.SearchStrategy[dict]:
     @st.composite
     def build(draw: st.DrawFn) -> dict:
         reg = copy.deepcopy(registry)
-        path = draw(st.sampled_from(_locations(reg)))
-        current = type(_get(reg, path))
+        path = draw(st.sampled_from(locations(reg)))
+        current = type(get(reg, path))
         kind = draw(st.sampled_from([t for t in TYPED_VALUES if t is not current]))
-        _get(reg, path[:-1])[path[-1]] = draw(TYPED_VALUES[kind])
+        get(reg, path[:-1])[path[-1]] = draw(TYPED_VALUES[kind])
         event(f"wrong_type {kind.__name__}")
         return reg
 
@@ -165,14 +136,14 @@ def out_of_range(registry: dict) -> st.SearchStrategy[dict]:
     @st.composite
     def build(draw: st.DrawFn) -> dict:
         reg = copy.deepcopy(registry)
-        scalars = [p for p in _locations(reg) if isinstance(_get(reg, p), int | float | str)]
+        scalars = [p for p in locations(reg) if isinstance(get(reg, p), int | float | str)]
         path = draw(st.sampled_from(scalars))
-        current = _get(reg, path)
+        current = get(reg, path)
         if isinstance(current, str):
             value = draw(st.sampled_from(EDGE_STRINGS) | st.text(min_size=1, max_size=60))
         else:
             value = draw(st.sampled_from(EXTREME_NUMBERS) | st.integers(-(2**70), 2**70))
-        _get(reg, path[:-1])[path[-1]] = value
+        get(reg, path[:-1])[path[-1]] = value
         return reg
 
     return build()
@@ -185,10 +156,10 @@ def unknown_key(registry: dict) -> st.SearchStrategy[dict]:
     def build(draw: st.DrawFn) -> dict:
         reg = copy.deepcopy(registry)
         path = draw(st.sampled_from(_mappings(reg)))
-        names = sorted({str(p[-1]) for p in _locations(reg)})
+        names = sorted({str(p[-1]) for p in locations(reg)})
         key = draw(st.text(min_size=1, max_size=12) | st.sampled_from(names) | st.integers(-2, 2))
         value = draw(st.one_of(*TYPED_VALUES.values()))
-        _get(reg, path)[key] = value
+        get(reg, path)[key] = value
         return reg
 
     return build()
@@ -200,9 +171,9 @@ def deleted_key(registry: dict) -> st.SearchStrategy[dict]:
     @st.composite
     def build(draw: st.DrawFn) -> dict:
         reg = copy.deepcopy(registry)
-        keys = [p for p in _locations(reg) if isinstance(_get(reg, p[:-1]), dict)]
+        keys = [p for p in locations(reg) if isinstance(get(reg, p[:-1]), dict)]
         path = draw(st.sampled_from(keys))
-        del _get(reg, path[:-1])[path[-1]]
+        del get(reg, path[:-1])[path[-1]]
         return reg
 
     return build()
@@ -217,7 +188,7 @@ def corrupted(draw: st.DrawFn, registry: dict) -> dict:
     """1 to 3 corruptions in a row, each drawn from one of STRATEGIES."""
     reg = registry
     for _ in range(draw(st.integers(1, 3))):
-        if not _mappings(reg) or not _locations(reg):
+        if not _mappings(reg) or not locations(reg):
             break
         name = draw(st.sampled_from(sorted(STRATEGIES)))
         event(name)

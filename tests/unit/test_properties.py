@@ -15,16 +15,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from schemas import RegistryError, validate_registry
+from tests.profiles import SECTIONS, get, locations
 
-SECTIONS = (
-    "aib_providers",
-    "aib_model_files",
-    "aib_model_mappings",
-    "aib_gateway",
-    "aib_redis",
-    "aib_gpu",
-    "aib_observability",
-)
 FILTERS = FilterModule().filters()
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -54,33 +46,17 @@ values = st.recursive(
 )
 
 
-def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every location in the registry (a key of a dict or an index of a list), outermost first."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    found = []
-    for key, child in items:
-        found.append((*prefix, key))
-        found.extend(_paths(child, (*prefix, key)))
-    return found
-
-
-def _get(node: Any, path: tuple) -> Any:
-    for part in path:
-        node = node[part]
-    return node
-
-
 @st.composite
 def mutated(draw: st.DrawFn, base: dict) -> dict:
     """`base` after 1 to 4 random edits: delete, replace, rename, add, perturb. Top-level sections are
     deleted, replaced or perturbed but never renamed or joined by new sections."""
     registry = copy.deepcopy(base)
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        paths = _paths(registry)
+        paths = locations(registry)
         if not paths:
             break
         path = draw(st.sampled_from(paths))
-        parent, key = _get(registry, path[:-1]), path[-1]
+        parent, key = get(registry, path[:-1]), path[-1]
         ops = ["delete", "replace", "perturb"] + (["rename", "add"] if len(path) > 1 else [])
         op = draw(st.sampled_from(ops))
         if op == "delete":
@@ -103,12 +79,12 @@ def _perturbed(value: Any, registry: dict) -> st.SearchStrategy:
     if isinstance(value, bool):
         return st.just(not value)
     if isinstance(value, int):
-        ints = sorted({v for p in _paths(registry) if type(v := _get(registry, p)) is int} | set(PORTS))
+        ints = sorted({v for p in locations(registry) if type(v := get(registry, p)) is int} | set(PORTS))
         return st.integers(value - 2, value + 2) | st.sampled_from(ints)
     if isinstance(value, float):
         return st.sampled_from([value * 2, value / 2, -value, 0.0, 0.99])
     if isinstance(value, str):
-        names = [p[-1] for p in _paths(registry) if isinstance(p[-1], str)]
+        names = [p[-1] for p in locations(registry) if isinstance(p[-1], str)]
         return st.sampled_from([value.upper(), value + "x", value[:-1], f" {value}", *names, *WORDS])
     if isinstance(value, list):
         return st.sampled_from([value + value[:1], value[1:], list(reversed(value)), []])

@@ -25,30 +25,14 @@ from typing import Any
 
 import yaml
 
+from tests.profiles import DEFAULT_PROFILE, LAB_PROFILE
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 _MISSING = object()
 
 
-def _group_vars(*dirs: Path) -> dict[str, Any]:
-    """Variables of group_vars directories; a later directory replaces whole variables."""
-    variables: dict[str, Any] = {}
-    for directory in dirs:
-        for path in sorted(directory.glob("*.yml")):
-            variables.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    return variables
-
-
-def _bundle(variables: dict[str, Any]) -> dict[str, Any]:
-    sections = variables["aib_registry"]  # the Jinja bundle: its keys are the registry sections
-    return {section: copy.deepcopy(variables.get(section, {})) for section in sections}
-
-
-_ALL = ROOT / "group_vars" / "all"
-PROFILES: dict[str, dict[str, Any]] = {
-    "default": _bundle(_group_vars(_ALL)),
-    "lab": _bundle(_group_vars(_ALL, ROOT / "inventory" / "lab" / "group_vars" / "ai_backend")),
-}
+PROFILES: dict[str, dict[str, Any]] = {"default": DEFAULT_PROFILE, "lab": LAB_PROFILE}
 
 
 @dataclass(frozen=True)
