@@ -104,4 +104,4 @@ def test_unit_gpu_cpu_engine():
 def test_unit_gpu_keeps_private_devices_off():
     text = (ROOT / "roles" / "_common" / "templates" / "unit_gpu.j2").read_text()
     assert "PrivateDevices=yes" not in render_unit_gpu({"devices": "0", "wait": True})
-    assert "Never set PrivateDevices=yes" in text
+    assert "Never turn on PrivateDevices" in text
