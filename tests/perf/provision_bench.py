@@ -81,7 +81,7 @@ def write_inputs() -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     inventory = OUT / "inventory.yml"
     inventory.write_text(
-        "ai_backend:\n  hosts:\n"
+        "---\nai_backend:\n  hosts:\n"
         f"    {HOST}:\n      ansible_connection: community.docker.docker\n"
         "      ansible_python_interpreter: /usr/bin/python3\n"
     )
@@ -89,7 +89,7 @@ def write_inputs() -> Path:
 
     mappings = yaml.safe_load((REPO / "group_vars/all/model_mappings.yml").read_text())
     mappings["aib_model_mappings"]["aliases"][ALIAS] = "smollm2"  # the one-line registry change
-    (OUT / "change.yml").write_text(yaml.safe_dump(mappings, sort_keys=False))
+    (OUT / "change.yml").write_text(yaml.safe_dump(mappings, sort_keys=False, explicit_start=True))
     return inventory
 
 
