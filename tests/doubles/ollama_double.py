@@ -610,21 +610,20 @@ class Double:
             {ModelName(n).display.lower() for n in registry.split(",") if n.strip()} if registry else None
         )
 
-    def require(self, text: str | None) -> dict[str, Any]:
+    def _find(self, text: str | None) -> tuple[Any, ...]:
+        """The stored model `text` names, or Ollama's 400 (no name) / 404 (unknown) error."""
         if not text:
             raise ApiError(400, "model is required")
         found = self.store.find(text)
         if found is None:
             raise ApiError(404, f"model '{text}' not found")
-        return self.store.describe(*found)
+        return found
+
+    def require(self, text: str | None) -> dict[str, Any]:
+        return self.store.describe(*self._find(text))
 
     def show(self, text: str | None) -> dict[str, Any]:
-        if not text:
-            raise ApiError(400, "model is required")
-        found = self.store.find(text)
-        if found is None:
-            raise ApiError(404, f"model '{text}' not found")
-        name, path, manifest = found
+        name, path, manifest = self._find(text)
         desc = self.store.describe(name, path, manifest)
         template = self.store.read_layer(manifest, "template")
         params = json.loads(self.store.read_layer(manifest, "params") or "{}")

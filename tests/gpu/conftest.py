@@ -9,7 +9,6 @@ the UUIDs are made up.
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import sys
 from collections.abc import Callable
@@ -18,8 +17,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
-from tests.unit.conftest import DEFAULT_PROFILE, LAB_PROFILE
 
 ROOT = Path(__file__).resolve().parents[2]
 for _path in (ROOT, ROOT / "filter_plugins"):
@@ -100,15 +97,3 @@ H100_DEVICE = {
 @pytest.fixture(scope="session")
 def gpu_preflight() -> Callable[[Any, Any], Any]:
     return FilterModule().filters()["aib_gpu_preflight"]
-
-
-@pytest.fixture
-def lab_registry() -> dict[str, Any]:
-    """A fresh copy of the lab (GPU) profile (tests/unit/conftest.py)."""
-    return copy.deepcopy(LAB_PROFILE)
-
-
-@pytest.fixture
-def default_registry() -> dict[str, Any]:
-    """A fresh copy of the default (CPU) profile (tests/unit/conftest.py)."""
-    return copy.deepcopy(DEFAULT_PROFILE)

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 import importlib.machinery
 import importlib.util
 from types import ModuleType
-from typing import Any
 
 import pytest
 
-from tests.profiles import DEFAULT_PROFILE as DEFAULT  # also puts filter_plugins/ on sys.path
-from tests.profiles import LAB_PROFILE as LAB
 from tests.profiles import ROOT
 
 FILES = ROOT / "roles" / "release" / "files"
-
-
-@pytest.fixture
-def default_registry() -> dict[str, Any]:
-    return copy.deepcopy(DEFAULT)
-
-
-@pytest.fixture
-def lab_registry() -> dict[str, Any]:
-    return copy.deepcopy(LAB)
 
 
 def load_script(name: str) -> ModuleType:

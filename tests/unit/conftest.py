@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,30 +25,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.unit)
-
-
-@pytest.fixture(scope="session")
-def default_profile() -> Registry:
-    """The default (CPU) profile, pristine: deep-copy before changing it."""
-    return DEFAULT_PROFILE
-
-
-@pytest.fixture(scope="session")
-def lab_profile() -> Registry:
-    """The lab (GPU) profile, pristine: deep-copy before changing it."""
-    return LAB_PROFILE
-
-
-@pytest.fixture
-def default_registry() -> Registry:
-    """A fresh copy of the default profile that a test may change."""
-    return copy.deepcopy(DEFAULT_PROFILE)
-
-
-@pytest.fixture
-def lab_registry() -> Registry:
-    """A fresh copy of the lab profile that a test may change."""
-    return copy.deepcopy(LAB_PROFILE)
 
 
 @pytest.fixture(scope="session")
