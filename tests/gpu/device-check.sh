@@ -18,8 +18,11 @@
 #      detected capability and serves the tiny GGUF with gpu_layers 999:
 #      - mode role (systemd is PID 1, sudo or su, python3-apt, build packages installed): the whole role,
 #        a systemd user unit; the server log comes from the journal;
-#      - mode direct (anything else, e.g. a container): the role's preflight computes the CMake flags
-#        (cmake-flags.json), this script configures, builds and starts llama-server with them;
+#      - mode direct (anything else, e.g. a container): the role's preflight and its install phase
+#        for the native server (install_native.yml: CMake configure + build with the role's flags,
+#        package, versioned prefix, `current` symlink) with the image's toolchain, as root without
+#        become; the service user is made by the playbook (the role's _common user tasks need
+#        systemd); this script then starts the installed llama-server (the unit needs systemd);
 #   3. device-report.md: build time, the "offloaded N/N layers to GPU" line, tokens/s of /completion.
 # Environment: AIB_DEVICE_CHECK_MODE=auto|role|direct (auto), AIB_DEVICE_CHECK_FAST=1 adds
 # -DGGML_CUDA_FA=OFF (skips the FlashAttention kernels: a shorter build, not the role's default
@@ -162,8 +165,9 @@ run() {
         command -v sudo >/dev/null || extra=(-e ansible_become_method=su -e "ansible_become_flags='-s /bin/sh'")
         extra+=(-e ansible_python_interpreter=/usr/bin/python3)
     }
-    [ "$mode" = direct ] && extra=(-e "ansible_python_interpreter=$(command -v python3)")
-    python3 - "$DC/vars.json" "$OUT/dc-vars.json" "$OUT" "$mode" "$NVCC" "$artifacts" "${fast[@]}" <<'PY'
+    # direct: the check runs as root and the role's become (to the service user) is switched off.
+    [ "$mode" = direct ] && extra=(-e "ansible_python_interpreter=$(command -v python3)" -e ansible_become=false)
+    python3 - "$DC/vars.json" /tmp/aib-dc-vars.json "$OUT" "$mode" "$NVCC" "$artifacts" "${fast[@]}" <<'PY'
 import json, sys
 src, dest, out, mode, nvcc, artifacts, *fast = sys.argv[1:]
 v = json.load(open(src))
@@ -175,7 +179,7 @@ PY
     local t0 t1 rc
     t0=$(date +%s)
     timeout "$(left)" python3 -m ansible.cli.playbook -i localhost, -c local "$ROOT/tests/gpu/device-check.yml" \
-        -e "@$OUT/dc-vars.json" "${extra[@]}" -v >"$OUT/playbook.log" 2>&1
+        -e @/tmp/aib-dc-vars.json "${extra[@]}" -v >"$OUT/playbook.log" 2>&1
     rc=$?
     local prc=$rc
     t1=$(date +%s)
@@ -183,21 +187,12 @@ PY
     local build_time="n/a" offload="n/a" timings="n/a" served=no server_log=$OUT/llama-server.log
     local port=18080 bin=""
 
+    build_time=$(grep -o 'llama-server [0-9a-f]* built in [0-9:.]*' "$OUT/playbook.log" | head -n 1)
     if [ "$mode" = direct ] && [ -f "$OUT/cmake-flags.json" ]; then
-        echo "== direct build with the role's CMake flags" >&2
-        local src=/tmp/aib-dc-build/src build=/tmp/aib-dc-build/cmake flags
-        mkdir -p "$src" && tar -xzf "$artifacts/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dc_source_name"])' "$DC/vars.json")" -C "$src"
-        mapfile -t flags < <(python3 -c 'import json,sys; [print(f) for f in json.load(open(sys.argv[1]))["flags"]]' "$OUT/cmake-flags.json")
-        local b0 b1
-        b0=$(date +%s)
-        timeout "$(left)" cmake -S "$src/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dc_source_subdir"])' "$DC/vars.json")" \
-            -B "$build" -DCMAKE_BUILD_TYPE=Release "${flags[@]}" >"$OUT/cmake-configure.log" 2>&1 \
-            && timeout "$(left)" cmake --build "$build" --target llama-server --parallel "$(nproc)" >"$OUT/cmake-build.log" 2>&1
-        rc=$?
-        b1=$(date +%s)
-        build_time="$((b1 - b0)) s (configure + build, $(nproc) jobs; rc $rc)"
-        tail -n 5 "$OUT/cmake-build.log"
-        bin=$build/bin/llama-server
+        # The role built, packaged and installed llama-server (install_native.yml); serve that binary.
+        build_time="${build_time:-n/a (no build message)} (role llamacpp, task 'Build llama-server', $(nproc) jobs; the whole playbook took $((t1 - t0)) s, rc $prc)"
+        bin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bin"])' "$OUT/cmake-flags.json")
+        "$bin" --version 2>&1 | tail -n 2
         if [ -x "$bin" ] && [ "$(left)" -gt 20 ]; then
             mkdir -p /tmp/aib-dc-model && (cd /tmp/aib-dc-model && python3 -c 'import zipfile; zipfile.ZipFile("/tmp/aib-dc-artifacts/tiny-llama.zip").extract("tiny-llama.gguf")')
             setsid "$bin" --model /tmp/aib-dc-model/tiny-llama.gguf --alias tiny-llama --host 127.0.0.1 --port $port \
@@ -205,7 +200,6 @@ PY
             echo $! >/tmp/aib-dc-server.pid
         fi
     elif [ "$mode" = role ]; then
-        build_time=$(grep -o 'llama-server [0-9a-f]* built in [0-9:.]*' "$OUT/playbook.log" | head -n 1)
         build_time="${build_time:-n/a (no build message: a cached build?)} (role task 'Build llama-server'; the whole playbook took $((t1 - t0)) s, rc $prc)"
     fi
 
@@ -218,7 +212,13 @@ PY
         curl -s "http://127.0.0.1:$port/completion" -d '{"prompt": "Once upon a time", "n_predict": 16}' >/dev/null  # warm-up
         curl -s "http://127.0.0.1:$port/completion" \
             -d '{"prompt": "Once upon a time", "n_predict": 256, "ignore_eos": true, "cache_prompt": false}' >"$OUT/completion.json"
-        timings=$(python3 -c 'import json,sys; t = json.load(open(sys.argv[1]))["timings"]; print(f"prompt {t[\"prompt_n\"]} tokens at {t[\"prompt_per_second\"]:.1f} tokens/s; generation {t[\"predicted_n\"]} tokens at {t[\"predicted_per_second\"]:.1f} tokens/s")' "$OUT/completion.json" 2>&1)
+        timings=$(python3 - "$OUT/completion.json" <<'PY' 2>&1
+import json, sys
+t = json.load(open(sys.argv[1]))["timings"]
+print(f"prompt {t['prompt_n']} tokens at {t['prompt_per_second']:.1f} tokens/s; "
+      f"generation {t['predicted_n']} tokens at {t['predicted_per_second']:.1f} tokens/s")
+PY
+)
     fi
     [ "$mode" = role ] && journalctl --no-pager _SYSTEMD_USER_UNIT=aib-llamacpp-device.service >"$server_log" 2>&1
     offload=$(grep -h -o 'offloaded [0-9]*/[0-9]* layers to GPU' "$server_log" 2>/dev/null | tail -n 1)
