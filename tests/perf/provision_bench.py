@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 HOST = os.environ.get("AIB_BENCH_HOST", "aib-bench")
 IMAGE = os.environ.get("AIB_BENCH_IMAGE", "local/debian-systemd:bookworm")
 ARTIFACTS = os.environ.get("AIB_ARTIFACT_DIR", "/var/cache/aib/artifacts")
-OUT = REPO / "tests" / "perf" / "results" / f"{date.today().isoformat()}-provision"
+SUFFIX = os.environ.get("AIB_BENCH_SUFFIX", "")  # e.g. "-2": a second run on the same day
+OUT = REPO / "tests" / "perf" / "results" / f"{date.today().isoformat()}-provision{SUFFIX}"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RECAP = re.compile(r"^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 ALIAS = "bench-alias"
