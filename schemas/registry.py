@@ -253,9 +253,32 @@ def _check_wildcards(reg: Registry) -> list[Issue]:
     return issues
 
 
+# The gateway is an nginx front on aib_gateway.port and two LiteLLM instances on loopback behind
+# it: the primary on the next port and, while a config change is handed over, a standby on the one
+# after (roles/litellm). Both ports are the gateway's, so no other service may take them.
+GATEWAY_INSTANCE_PORTS = (
+    (1, "aib_gateway.port + 1 (the gateway's primary LiteLLM instance)"),
+    (2, "aib_gateway.port + 2 (the gateway's standby LiteLLM instance)"),
+)
+MAX_PORT = 65535
+
+
 def _check_ports(reg: Registry) -> list[Issue]:
     owners: dict[int, list[str]] = {}
-    owners.setdefault(reg.aib_gateway.port, []).append("aib_gateway.port")
+    issues = []
+    gateway_port = reg.aib_gateway.port
+    owners.setdefault(gateway_port, []).append("aib_gateway.port")
+    for offset, owner in GATEWAY_INSTANCE_PORTS:
+        if gateway_port + offset <= MAX_PORT:
+            owners.setdefault(gateway_port + offset, []).append(owner)
+    if gateway_port + GATEWAY_INSTANCE_PORTS[-1][0] > MAX_PORT:
+        issues.append(
+            Issue(
+                "aib_gateway.port",
+                f"port {gateway_port}: the gateway also needs {gateway_port + 1} and {gateway_port + 2} "
+                "for its LiteLLM instances; choose a port below 65534",
+            )
+        )
     if reg.aib_gateway.cache.enabled:
         owners.setdefault(reg.aib_redis.port, []).append("aib_redis.port")
     for name, p in reg.aib_providers.items():
@@ -263,7 +286,6 @@ def _check_ports(reg: Registry) -> list[Issue]:
             owners.setdefault(p.port, []).append(f"{PROVIDERS}.{name}.port")
     for port, path in observability_ports(reg):
         owners.setdefault(port, []).append(path)
-    issues = []
     for port, paths in sorted(owners.items()):
         for path in paths[1:]:
             issues.append(

@@ -529,6 +529,10 @@ def render_role(venv: Path, tmp: Path, port: int, config: dict, overrides: dict,
         "home": str(home),
         "litellm_config": config,
         "litellm_port": port,
+        # The instance itself on `port` (the role puts it on litellm_port + 1 behind the nginx
+        # front; docs/performance.md gives the front's own cost separately).
+        "_litellm_instance_port": port,
+        "_litellm_primary_port": port,
         **overrides,
     }
     (home / "extra.json").write_text(json.dumps(extra))

@@ -361,6 +361,47 @@ def test_three_services_on_one_port(default_registry, problems):
     ]
 
 
+PRIMARY = "aib_gateway.port + 1 (the gateway's primary LiteLLM instance)"
+STANDBY = "aib_gateway.port + 2 (the gateway's standby LiteLLM instance)"
+
+
+@pytest.mark.parametrize(("port", "owner"), [(4001, PRIMARY), (4002, STANDBY)])
+def test_port_clash_engine_vs_gateway_litellm_instances(default_registry, problems, port, owner):
+    default_registry["aib_providers"]["llamacpp-native"]["port"] = port
+    assert problems(default_registry) == [_taken("aib_providers.llamacpp-native.port", port, owner)]
+
+
+def test_gateway_litellm_instances_follow_the_gateway_port(default_registry, problems):
+    default_registry["aib_gateway"]["port"] = 8078  # the instances take 8079 and 8080
+    default_registry["aib_redis"]["port"] = 8079
+    assert problems(default_registry) == [
+        _taken("aib_providers.llamacpp-native.port", 8080, STANDBY),
+        _taken("aib_redis.port", 8079, PRIMARY),
+    ]
+
+
+def test_port_after_the_gateway_litellm_instances_is_free(default_registry):
+    default_registry["aib_providers"]["llamacpp-native"]["port"] = 4003
+    validate_registry(default_registry)
+
+
+@pytest.mark.parametrize("port", [65534, 65535])
+def test_gateway_port_leaves_no_room_for_its_litellm_instances(default_registry, problems, port):
+    default_registry["aib_gateway"]["port"] = port
+    assert problems(default_registry) == [
+        (
+            "aib_gateway.port",
+            f"port {port}: the gateway also needs {port + 1} and {port + 2} for its LiteLLM instances; "
+            "choose a port below 65534",
+        )
+    ]
+
+
+def test_highest_gateway_port_with_room_for_its_litellm_instances(default_registry):
+    default_registry["aib_gateway"]["port"] = 65533
+    validate_registry(default_registry)
+
+
 # --- gateway beyond loopback -------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from gateway_client import (
     wait_until,
 )
 
-UNITS = ["aib-llamacpp-native", "aib-llamacpp-python", "aib-redis", "aib-litellm"]
+UNITS = ["aib-llamacpp-native", "aib-llamacpp-python", "aib-redis", "aib-litellm", "aib-litellm-front"]
 PUBLIC_MODELS = {"smollm2", "smollm2-python"}
 
 
@@ -35,7 +35,26 @@ def test_nothing_but_the_gateway_listens_beyond_loopback(host) -> None:
     exposed = [a for a in local if not (a.startswith(("127.", "[::1]")))]
     assert exposed == [], f"listening beyond loopback: {exposed}"
     ports = {a.rsplit(":", 1)[1] for a in local}
-    assert {"4000", "8080", "8000", "6379"} <= ports
+    assert {"4000", "4001", "8080", "8000", "6379"} <= ports
+
+
+def test_the_front_forwards_to_the_primary_instance(host) -> None:
+    """nginx (aib-litellm-front) holds :4000 and forwards to the primary LiteLLM instance on :4001;
+    the standby (:4002) runs only during a handover."""
+    front = user_systemctl(host, "show", "-p", "MainPID", "--value", "aib-litellm-front.service")
+    front_pid = front.stdout.strip()
+    assert host.file(f"/proc/{front_pid}/comm").content_string.strip() == "nginx"
+    primary = user_systemctl(host, "show", "-p", "ExecStart", "--value", "aib-litellm.service").stdout
+    assert "--host 127.0.0.1 --port 4001 " in primary, primary
+    with host.sudo():
+        conf = host.file("/var/lib/aib/etc/litellm/front.nginx.conf").content_string
+    assert "listen 127.0.0.1:4000 backlog=4096;" in conf
+    assert "server 127.0.0.1:4001 max_fails=0;" in conf
+    assert "server 127.0.0.1:4002 max_fails=0 backup;" in conf
+    listening = {line.split()[3].rsplit(":", 1)[1] for line in host.check_output("ss -Htln").splitlines()}
+    assert {"4000", "4001"} <= listening and "4002" not in listening, listening
+    assert user_systemctl(host, "is-active", "aib-litellm-standby.service").stdout.strip() == "inactive"
+    assert user_systemctl(host, "is-enabled", "aib-litellm-standby.service").stdout.strip() == "disabled"
 
 
 def test_models_endpoint_lists_the_registry_public_names(host) -> None:

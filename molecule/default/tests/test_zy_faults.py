@@ -76,3 +76,31 @@ def test_redis_restart_under_load_keeps_the_gateway_answering(host) -> None:
         return second["status"] == 200 and "x-litellm-cache-key" in second["headers"]
 
     wait_until(cached, timeout=60, interval=3)
+
+
+def test_gateway_handover_under_load_fails_no_request(host) -> None:
+    """The zero-downtime switch (docs/safe-change.md): bin/aib-litellm-handover brings up the standby
+    instance, restarts the primary behind the nginx front and stops the standby, under a sequential
+    and a concurrent load through :4000. Not one request may fail."""
+    seconds = 120
+    seq = _start_load(host, "handover-seq", "smollm2", 1, seconds)
+    conc = _start_load(host, "handover-conc", "smollm2", 3, seconds)
+    time.sleep(8)  # steady state first
+    started = time.monotonic()
+    uid = host.user("aib").uid
+    done = host.run(
+        f"sudo -u aib XDG_RUNTIME_DIR=/run/user/{uid} /usr/bin/python3 -B "
+        "/var/lib/aib/bin/aib-litellm-handover --config=/var/lib/aib/etc/litellm/handover.json"
+    )
+    assert done.rc == 0, done.stderr
+    steps = json.loads(done.stdout)
+    print(f"handover: {json.dumps(steps)}")
+    assert steps["mode"] == "handed-over", steps
+    # The whole switch must fall inside the load's window, or the load proved nothing.
+    assert 8 + (time.monotonic() - started) < seconds - 5, f"the handover outlasted the load: {steps}"
+    for out in (seq, conc):
+        summary = _summary(host, out, timeout=180)
+        assert summary["total"] >= 5, summary
+        assert summary["failed"] == 0, summary
+    assert _unit_prop(host, "aib-litellm", "ActiveState") == "active"
+    assert _unit_prop(host, "aib-litellm-standby", "ActiveState") == "inactive"

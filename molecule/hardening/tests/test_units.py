@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from gateway_client import user_systemctl
 
-UNITS = ["aib-litellm", "aib-redis", "aib-llamacpp-native"]
+UNITS = ["aib-litellm", "aib-litellm-front", "aib-redis", "aib-llamacpp-native"]
 LIMITS = {
     "aib-litellm": {"MemoryMax": str(2 * 1024**3), "TasksMax": "512"},
     "aib-llamacpp-native": {"MemoryMax": str(1024**3), "TasksMax": "256"},

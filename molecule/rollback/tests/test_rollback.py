@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -62,11 +63,11 @@ class Load:
     """tests/faults/load.py as a transient unit, in chunks of LOAD_CHUNK_S until stopped (load.py
     reports only at its end, and a change takes an unknown time)."""
 
-    def __init__(self, host, name: str) -> None:
+    def __init__(self, host, name: str, workers: int) -> None:
         self.host, self.name = host, name
         self.stop_file = f"/run/aib-load-{name}.stop"
         loop = (
-            f"i=0; while [ ! -e {self.stop_file} ]; do python3 {LOAD} --model smollm2 --workers 2 "
+            f"i=0; while [ ! -e {self.stop_file} ]; do python3 {LOAD} --model smollm2 --workers {workers} "
             f"--seconds {LOAD_CHUNK_S} --out /run/aib-load-{name}.$i.json >/dev/null; i=$((i+1)); done"
         )
         host.run(f"rm -f {self.stop_file} /run/aib-load-{name}.*.json")
@@ -98,13 +99,30 @@ class Load:
         return total
 
 
+class Loads:
+    """A sequential (1 worker) and a concurrent (3 workers) load at once, as the issue asks."""
+
+    def __init__(self, host, name: str) -> None:
+        self.loads = {"sequential": Load(host, f"{name}-seq", 1), "concurrent": Load(host, f"{name}-conc", 3)}
+
+    def stop(self) -> dict:
+        return {kind: load.stop() for kind, load in self.loads.items()}
+
+
+def assert_no_request_failed(counts: dict) -> None:
+    """Zero-downtime gateway changes: not one request of either load may fail."""
+    for kind, load in counts.items():
+        assert load["total"] > 0, (kind, load)
+        assert load["failed"] == 0, (kind, load)
+
+
 def record_figure(step: str, seconds: float, load: dict | None = None, **extra) -> None:
     FIGURES[step] = {"wall_s": round(seconds, 1), **({"load": load} if load else {}), **extra}
     (EPHEMERAL / "rollback-figures.json").write_text(json.dumps(FIGURES, indent=2) + "\n")
-    print(f"\n[rollback] {step}: {seconds:.1f} s wall" + (
-        f"; load through the gateway: {load['total']} requests, {load['failed']} failed {load['statuses']}"
-        f" within {load['failure_s']} s"
-        if load else ""))  # fmt: skip
+    print(f"\n[rollback] {step}: {seconds:.1f} s wall" + "".join(
+        f"; {kind} load through the gateway: {c['total']} requests, {c['failed']} failed {c['statuses']}"
+        f" within {c['failure_s']} s"
+        for kind, c in (load or {}).items()))  # fmt: skip
 
 
 def current_version(host) -> str:
@@ -124,6 +142,31 @@ def sha256(host, path: str) -> str:
 
 def served(host) -> set[str]:
     return {m["id"] for m in http_json(host, "GET", "/v1/models")["data"]}
+
+
+class RouteWatch:
+    """Seconds from its start until /v1/models lists `model` (polled every 0.5 s in a thread)."""
+
+    def __init__(self, host, model: str) -> None:
+        self.seen_after: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, args=(host, model, time.monotonic()), daemon=True)
+        self._thread.start()
+
+    def _watch(self, host, model: str, t0: float) -> None:
+        while not self._stop.is_set():
+            try:
+                if model in served(host):
+                    self.seen_after = round(time.monotonic() - t0, 1)
+                    return
+            except (AssertionError, RuntimeError, ValueError, KeyError):
+                pass  # a failed probe is the load's business, not the watch's
+            time.sleep(0.5)
+
+    def stop(self) -> float | None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        return self.seen_after
 
 
 def answers(host, model: str) -> bool:
@@ -158,10 +201,15 @@ def test_v1_is_the_recorded_current_version(host, data_before) -> None:
 
 
 def test_v2_adds_a_model_and_records_version_2(host) -> None:
-    load = Load(host, "v2")
+    load = Loads(host, "v2")
+    watch = RouteWatch(host, "smollm2-compat")
     rc, output, took = site("-e", f"@{VARS / 'v2.yml'}")
+    new_route_s = watch.stop()
     counts = load.stop()
-    record_figure("deploy v2 (new provider + model)", took, counts, changed=recap(output)["changed"])
+    record_figure(
+        "deploy v2 (new provider + model)", took, counts, changed=recap(output)["changed"],
+        new_route_served_after_s=new_route_s,
+    )  # fmt: skip
     assert rc == 0, output[-5000:]
     assert "4 checks: 4 ok, 0 red" in output, output[-5000:]
     assert current_version(host) == "2"
@@ -170,12 +218,12 @@ def test_v2_adds_a_model_and_records_version_2(host) -> None:
     assert "smollm2-compat" in served(host)
     assert answers(host, "smollm2-compat")
     assert_gateway_answers(host)
-    assert counts["total"] > 0
+    assert_no_request_failed(counts)
 
 
 def test_v3_broken_fails_and_v2_is_restored(host) -> None:
     v2_config = manifest(host, "2")["files"][CONFIG]
-    load = Load(host, "v3")
+    load = Loads(host, "v3")
     rc, output, took = site("-e", f"@{VARS / 'v3.yml'}")
     counts = load.stop()
     record_figure("broken v3 + automatic restore of v2", took, counts)
@@ -193,6 +241,7 @@ def test_v3_broken_fails_and_v2_is_restored(host) -> None:
     assert "broken-model" not in served(host)
     assert answers(host, "smollm2-compat")
     assert_gateway_answers(host)
+    assert_no_request_failed(counts)
 
 
 def test_versions_are_listed(host) -> None:
@@ -203,7 +252,7 @@ def test_versions_are_listed(host) -> None:
 
 
 def test_rollback_to_version_1(host) -> None:
-    load = Load(host, "rollback")
+    load = Loads(host, "rollback")
     rc, output, took = site("--tags", "rollback", "-e", "rollback_to=1")
     counts = load.stop()
     record_figure("--tags rollback -e rollback_to=1", took, counts, changed=recap(output)["changed"])
@@ -216,6 +265,7 @@ def test_rollback_to_version_1(host) -> None:
     assert sha256(host, CONFIG) == manifest(host, "1")["files"][CONFIG]
     assert "smollm2-compat" not in served(host)
     assert_gateway_answers(host)
+    assert_no_request_failed(counts)
 
 
 def test_rerun_with_the_v1_registry_changes_nothing(host) -> None:
