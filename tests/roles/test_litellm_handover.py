@@ -27,6 +27,9 @@ FAKE_SYSTEMCTL = """#!/bin/sh
 shift  # --user
 echo "$*" >> "$FAKE_STATE/calls"
 case "$1" in
+  show)  # show -p LoadState --value UNIT
+    if [ -e "$FAKE_STATE/no-standby" ] && [ "$5" = aib-litellm-standby.service ]; then echo not-found
+    else echo loaded; fi ;;
   is-active) cat "$FAKE_STATE/$2" 2>/dev/null || echo inactive ;;
   start|restart) echo active > "$FAKE_STATE/$2" ;;
   stop) echo inactive > "$FAKE_STATE/$2" ;;
@@ -89,7 +92,8 @@ def handover(
 
 
 def calls(state: Path) -> list[str]:
-    return [c for c in (state / "state" / "calls").read_text().splitlines() if not c.startswith("is-active")]
+    lines = (state / "state" / "calls").read_text().splitlines()
+    return [c for c in lines if not c.startswith(("is-active", "show"))]
 
 
 def unit(state: Path, name: str) -> str:
@@ -146,3 +150,12 @@ def test_missing_settings_are_a_usage_error(state: Path) -> None:
     )
     assert done.returncode == 2
     assert "missing primary_url, standby, standby_url (give --config or the options)" in done.stderr
+
+
+def test_without_a_standby_unit_the_primary_is_restarted_plainly(state: Path, ready_url: str) -> None:
+    (state / "state" / PRIMARY).write_text("active\n")
+    (state / "state" / "no-standby").write_text("")
+    done = handover(state, ready_url, ready_url)
+    assert done.returncode == 0, done.stderr
+    assert calls(state) == [f"restart {PRIMARY}"]
+    assert json.loads(done.stdout)["mode"] == "restarted-without-standby"

@@ -100,10 +100,11 @@ class Load:
 
 
 class Loads:
-    """A sequential (1 worker) and a concurrent (3 workers) load at once, as the issue asks."""
+    """A sequential (1 worker) and a concurrent (2 workers) load at once, as the issue asks (2, not 3:
+    every request runs inference on the same 2 cores as the deploy; 1 + 3 made the scenario 28 min)."""
 
     def __init__(self, host, name: str) -> None:
-        self.loads = {"sequential": Load(host, f"{name}-seq", 1), "concurrent": Load(host, f"{name}-conc", 3)}
+        self.loads = {"sequential": Load(host, f"{name}-seq", 1), "concurrent": Load(host, f"{name}-conc", 2)}
 
     def stop(self) -> dict:
         return {kind: load.stop() for kind, load in self.loads.items()}
