@@ -91,6 +91,13 @@ def handover(
     )  # fmt: skip
 
 
+def handover_of_an_active_primary(
+    state: Path, primary_url: str, standby_url: str
+) -> subprocess.CompletedProcess[str]:
+    (state / "state" / PRIMARY).write_text("active\n")
+    return handover(state, primary_url, standby_url)
+
+
 def calls(state: Path) -> list[str]:
     lines = (state / "state" / "calls").read_text().splitlines()
     return [c for c in lines if not c.startswith(("is-active", "show"))]
@@ -102,8 +109,7 @@ def unit(state: Path, name: str) -> str:
 
 
 def test_a_running_primary_is_handed_over_through_the_standby(state: Path, ready_url: str) -> None:
-    (state / "state" / PRIMARY).write_text("active\n")
-    done = handover(state, ready_url, ready_url)
+    done = handover_of_an_active_primary(state, ready_url, ready_url)
     assert done.returncode == 0, done.stderr
     assert calls(state) == [f"restart {STANDBY}", f"restart {PRIMARY}", f"stop {STANDBY}"]
     result = json.loads(done.stdout)
@@ -122,8 +128,7 @@ def test_a_stopped_primary_is_only_started(state: Path, ready_url: str, dead_url
 def test_a_standby_that_never_answers_leaves_the_primary_alone(
     state: Path, ready_url: str, dead_url: str
 ) -> None:
-    (state / "state" / PRIMARY).write_text("active\n")
-    done = handover(state, ready_url, dead_url)
+    done = handover_of_an_active_primary(state, ready_url, dead_url)
     assert done.returncode == 1
     assert calls(state) == [f"restart {STANDBY}", f"stop {STANDBY}"]
     assert done.stderr.strip() == (
@@ -136,8 +141,7 @@ def test_a_standby_that_never_answers_leaves_the_primary_alone(
 def test_a_primary_that_does_not_come_back_keeps_the_standby_serving(
     state: Path, ready_url: str, dead_url: str
 ) -> None:
-    (state / "state" / PRIMARY).write_text("active\n")
-    done = handover(state, dead_url, ready_url)
+    done = handover_of_an_active_primary(state, dead_url, ready_url)
     assert done.returncode == 1
     assert calls(state) == [f"restart {STANDBY}", f"restart {PRIMARY}"]
     assert done.stderr.strip().endswith(f"; {STANDBY} keeps serving the new config")
@@ -153,9 +157,8 @@ def test_missing_settings_are_a_usage_error(state: Path) -> None:
 
 
 def test_without_a_standby_unit_the_primary_is_restarted_plainly(state: Path, ready_url: str) -> None:
-    (state / "state" / PRIMARY).write_text("active\n")
     (state / "state" / "no-standby").write_text("")
-    done = handover(state, ready_url, ready_url)
+    done = handover_of_an_active_primary(state, ready_url, ready_url)
     assert done.returncode == 0, done.stderr
     assert calls(state) == [f"restart {PRIMARY}"]
     assert json.loads(done.stdout)["mode"] == "restarted-without-standby"
