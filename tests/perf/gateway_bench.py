@@ -49,6 +49,9 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from schemas.render.litellm import LOCAL_PRICE  # noqa: E402  (the repository root is not on sys.path)
+
 ROLE = REPO / "roles" / "litellm"
 HERE = Path(__file__).resolve().parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -418,24 +421,21 @@ def base_env(venv: Path, home: Path) -> dict[str, str]:
     return env
 
 
-def model_list() -> list[dict]:
+def model_list(role: bool = False) -> list[dict]:
+    """The two bench models. role=True: as the registry renders a local engine's deployment (the
+    upstream stands in for one), i.e. with the price of schemas/render/litellm.py's LOCAL_PRICE."""
+    info = {"model_info": dict(LOCAL_PRICE)} if role else {}
     return [
         {
-            "model_name": MODEL,
+            "model_name": name,
             "litellm_params": {
                 "model": "openai/bench",
-                "api_base": f"http://127.0.0.1:{PORT_JSON}/v1",
+                "api_base": f"http://127.0.0.1:{port}/v1",
                 "api_key": "sk-upstream",
             },
-        },
-        {
-            "model_name": MODEL_STREAM,
-            "litellm_params": {
-                "model": "openai/bench",
-                "api_base": f"http://127.0.0.1:{PORT_SSE}/v1",
-                "api_key": "sk-upstream",
-            },
-        },
+            **info,
+        }
+        for name, port in ((MODEL, PORT_JSON), (MODEL_STREAM, PORT_SSE))
     ]
 
 
@@ -827,6 +827,7 @@ def candidates() -> list[tuple[str, dict, dict]]:
         ("disable_token_counter", ts("litellm_settings", disable_token_counter=True), {}),
         ("PYTHONOPTIMIZE=1", ue(PYTHONOPTIMIZE="1"), {}),
         ("PYTHONNODEBUGRANGES=1", ue(PYTHONNODEBUGRANGES="1"), {}),
+        ("model_info without the local price (as before)", {}, {"model_list": model_list()}),
         ("role (current defaults) again", {}, {}),
     ]
 
@@ -843,12 +844,11 @@ def sweep(bench: Bench, venv: Path, only: list[str], modes: tuple[bool, ...], ro
         cands.append((label, json.loads(overrides), {}))
     gws = Gateways(bench)
     port = free_port()
-    gws.start(
-        {base_label: (render_role(venv, bench.tmp, port, {"model_list": model_list()}, {}, "base"), port)}
-    )
+    base = render_role(venv, bench.tmp, port, {"model_list": model_list(role=True)}, {}, "base")
+    gws.start({base_label: (base, port)})
     try:
         for n, (label, overrides, extra) in enumerate(cands):
-            cfg = {"model_list": model_list(), **copy.deepcopy(extra)}
+            cfg = {"model_list": model_list(role=True), **copy.deepcopy(extra)}
             port = free_port()
             try:
                 gws.start({label: (render_role(venv, bench.tmp, port, cfg, overrides, f"cand{n}"), port)})
@@ -960,7 +960,8 @@ def main() -> int:
                 if name == "defaults":
                     specs[name] = (defaults_target(venv, tmp, port), port)
                 elif name in ("role", "role+prometheus"):
-                    cfg = {"model_list": model_list(), **(copy.deepcopy(PROM) if name != "role" else {})}
+                    prom = copy.deepcopy(PROM) if name != "role" else {}
+                    cfg = {"model_list": model_list(role=True), **prom}
                     specs[name] = (render_role(venv, tmp, port, cfg, {}, name.replace("+", "-")), port)
                 elif name != "direct":
                     p.error(f"unknown target {name}")

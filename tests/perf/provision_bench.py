@@ -16,6 +16,9 @@ molecule recipe: local image, shared artifact directory, docker connection, pipe
 
 Prints a table, writes tests/perf/results/<date>-provision/{results.json,*.log}. Not a test: the
 figures depend on the machine (2-core CI machine here); docs/performance.md quotes them.
+
+AIB_BENCH_STRATEGY=mitogen runs every step with Mitogen's `mitogen_linear` strategy (the opt-in of
+`AIB_MITOGEN=1 bash .ci/provision`); the default is Ansible's own `linear`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 HOST = os.environ.get("AIB_BENCH_HOST", "aib-bench")
 IMAGE = os.environ.get("AIB_BENCH_IMAGE", "local/debian-systemd:bookworm")
 ARTIFACTS = os.environ.get("AIB_ARTIFACT_DIR", "/var/cache/aib/artifacts")
+STRATEGY = os.environ.get("AIB_BENCH_STRATEGY", "linear")
 SUFFIX = os.environ.get("AIB_BENCH_SUFFIX", "")  # e.g. "-2": a second run on the same day
 OUT = REPO / "tests" / "perf" / "results" / f"{date.today().isoformat()}-provision{SUFFIX}"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -78,12 +82,25 @@ def start_host() -> None:
     sys.exit(f"{HOST}: systemd did not come up")
 
 
+def strategy_env() -> dict[str, str]:
+    if STRATEGY == "linear":
+        return {}
+    if STRATEGY != "mitogen":
+        sys.exit(f"AIB_BENCH_STRATEGY={STRATEGY!r}: use linear or mitogen")
+    import ansible_mitogen
+
+    plugins = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": "mitogen_linear"}
+
+
 def write_inputs() -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     inventory = OUT / "inventory.yml"
+    # Mitogen redirects the short name only: `docker` is the same community.docker.docker plugin
+    connection = "docker" if STRATEGY == "mitogen" else "community.docker.docker"
     inventory.write_text(
         "---\nai_backend:\n  hosts:\n"
-        f"    {HOST}:\n      ansible_connection: community.docker.docker\n"
+        f"    {HOST}:\n      ansible_connection: {connection}\n"
         "      ansible_python_interpreter: /usr/bin/python3\n"
     )
     import yaml
@@ -97,6 +114,7 @@ def write_inputs() -> Path:
 def site(inventory: Path, label: str, *args: str) -> tuple[float, dict[str, int], float]:
     cmd = [str(REPO / ".venv/bin/ansible-playbook"), "site.yml", "-i", str(inventory), *args]
     env = {**os.environ, "ANSIBLE_PIPELINING": "True", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+    env.update(strategy_env())
     start = time.time()
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     took = time.time() - start
@@ -154,11 +172,13 @@ def main() -> int:
     result = {
         "date": date.today().isoformat(),
         "cpus": cpus,
+        "strategy": STRATEGY,
         "loadavg_at_end": [round(x, 2) for x in load],
         "steps": rows,
     }
     (OUT / "results.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nprovisioning benchmark, default profile, {cpus} CPUs (load at end {load[0]:.2f}):")
+    heading = f"provisioning benchmark, default profile, {cpus} CPUs, strategy {STRATEGY}"
+    print(f"\n{heading} (load at end {load[0]:.2f}):")
     print(f"{'step':<12} {'run s':>7} {'ok':>5} {'changed':>8} {'live after s':>13}")
     for name, row in rows.items():
         live = row.get("live_after_s")

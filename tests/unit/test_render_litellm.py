@@ -54,7 +54,12 @@ def test_default_profile_config(filters, default_profile):
                     "api_base": "http://127.0.0.1:8080/v1",
                     "api_key": "no-key",
                 },
-                "model_info": {"id": "smollm2@llamacpp-native", "provider": "llamacpp-native"},
+                "model_info": {
+                    "id": "smollm2@llamacpp-native",
+                    "provider": "llamacpp-native",
+                    "input_cost_per_token": 0.0,
+                    "output_cost_per_token": 0.0,
+                },
             },
             {
                 "model_name": "smollm2-python",
@@ -63,7 +68,12 @@ def test_default_profile_config(filters, default_profile):
                     "api_base": "http://127.0.0.1:8000/v1",
                     "api_key": "no-key",
                 },
-                "model_info": {"id": "smollm2-python@llamacpp-python", "provider": "llamacpp-python"},
+                "model_info": {
+                    "id": "smollm2-python@llamacpp-python",
+                    "provider": "llamacpp-python",
+                    "input_cost_per_token": 0.0,
+                    "output_cost_per_token": 0.0,
+                },
             },
         ],
         "router_settings": {
@@ -153,6 +163,22 @@ def test_cloud_and_remote_entries(filters, cloud_registry):
         "api_key": "no-key",
         "tpm": 9000,
     }
+
+
+def test_local_engines_are_priced_zero_and_cloud_models_keep_litellm_prices(filters, cloud_registry):
+    entries = _entries(filters["aib_litellm_config"](cloud_registry))
+    priced = {key: value for key, value in entries.items() if "input_cost_per_token" in value["model_info"]}
+    local = {
+        key
+        for key, value in entries.items()
+        if cloud_registry["aib_providers"][value["model_info"]["provider"]]["type"]
+        in ("llamacpp", "llamacpp_python", "ollama", "vllm")
+    }
+    assert local, "the cloud registry has local engines too"
+    assert set(priced) == local
+    for entry in priced.values():
+        assert entry["model_info"]["input_cost_per_token"] == 0.0
+        assert entry["model_info"]["output_cost_per_token"] == 0.0
 
 
 def test_openai_without_base_url_has_no_api_base(filters, cloud_registry):
