@@ -4,7 +4,8 @@
 Renders roles/litellm/templates/front.nginx.conf.j2 as the role does (loopback, its real settings),
 points it at an instant upstream (a second nginx answering a fixed chat completion), and measures
 with wrk, for the front and for the upstream alone, at 1 and 16 connections: requests, CPU time per
-request of each nginx's own process tree (/proc/<pid>/stat, utime + stime) and the p50 latency.
+request of each nginx's own process tree and the p50 latency (gateway_bench.py's tree_cpu_s and
+parse_wrk: the same /proc/<pid>/stat sums and wrk parsing as the gateway figures).
 
   .venv/bin/python tests/perf/front_overhead.py [--seconds 5] [--out tests/perf/results/<dir>/front.md]
 
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import jinja2
+from gateway_bench import parse_wrk, tree_cpu_s  # this directory: the gateway benchmark's own readers
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "roles" / "litellm" / "templates" / "front.nginx.conf.j2"
@@ -61,15 +63,6 @@ def front_conf(d: Path) -> str:
     )
 
 
-def tree_cpu_s(root: int) -> float:
-    children = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True, check=False).stdout
-    total = 0
-    for pid in [root, *map(int, children.split())]:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def start(d: Path, conf: str) -> int:
     (d / "tmp").mkdir(parents=True)
     (d / "nginx.conf").write_text(conf)
@@ -89,10 +82,15 @@ def measure(port: int, pid: int, conns: int, seconds: int, lua: Path) -> dict:
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     cpu = tree_cpu_s(pid) - before
-    lines = out.splitlines()
-    reqs = int(next(line for line in lines if "requests in" in line).split()[0])
-    p50 = next(line for line in lines if line.strip().startswith("50%")).split()[1]
-    return {"requests": reqs, "cpu_ms_per_req": round(1000 * cpu / reqs, 3), "p50": p50}
+    wrk = parse_wrk(out)
+    if not wrk["requests"] or "p50_ms" not in wrk:
+        raise SystemExit(f"wrk on :{port} reported no requests or no p50:\n{out}")
+    p50_us = f"{1000 * wrk['p50_ms']:.0f} µs"
+    return {
+        "requests": wrk["requests"],
+        "cpu_ms_per_req": round(1000 * cpu / wrk["requests"], 3),
+        "p50": p50_us,
+    }
 
 
 def main() -> int:

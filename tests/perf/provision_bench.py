@@ -96,11 +96,11 @@ def strategy_env() -> dict[str, str]:
 def write_inputs() -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     inventory = OUT / "inventory.yml"
-    # Mitogen redirects the short name only: `docker` is the same community.docker.docker plugin
-    connection = "docker" if STRATEGY == "mitogen" else "community.docker.docker"
+    # `docker` is community.docker.docker by its short name, as in inventory/container: the name
+    # Mitogen redirects (AIB_BENCH_STRATEGY=mitogen)
     inventory.write_text(
         "---\nai_backend:\n  hosts:\n"
-        f"    {HOST}:\n      ansible_connection: {connection}\n"
+        f"    {HOST}:\n      ansible_connection: docker\n"
         "      ansible_python_interpreter: /usr/bin/python3\n"
     )
     import yaml
