@@ -19,15 +19,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ansible.errors import AnsibleFilterError
 
-from schemas import RegistryError, validate_registry
-from schemas.gpu_detect import check_detected, validate_detected
-from schemas.plain import plain as _plain
-
 NAME = "aib_gpu_preflight"
 
 
 def aib_gpu_preflight(registry: Any, detected: Any) -> dict[str, Any]:
     """The GPU plan of this host: the registry checked against the detected GPUs."""
+    # Imported here, not when Ansible loads this file: see filter_plugins/aib_registry.py.
+    from schemas import RegistryError, validate_registry
+    from schemas.gpu_detect import check_detected, validate_detected
+    from schemas.plain import plain as _plain
+
     try:
         reg = validate_registry(_plain(registry))
     except RegistryError as exc:

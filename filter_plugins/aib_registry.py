@@ -11,32 +11,47 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # The repository root holds the `schemas` package next to this directory.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ansible.errors import AnsibleFilterError
 
-from schemas import Registry, RegistryError, validate_registry
-from schemas.plain import plain as _plain
-from schemas.render import litellm, observability, prometheus, units
+if TYPE_CHECKING:
+    from schemas import Registry
+
+# `schemas` (the pydantic models) is imported when a filter is first called, not when the file
+# is loaded: Ansible forks a worker per task and loads every filter plugin in each worker that
+# templates any filter (`default`, `bool`, ...). Imported at load, the models cost every such
+# worker; py-spy put that at 11 s of a 45 s no-change run (docs/performance.md).
 
 
-def _registry_filter(name: str, render: Callable[..., Any]) -> Callable[..., Any]:
+def _render(target: str) -> Callable[..., Any]:
+    """`module.function` of schemas/render/, or this file's _normalised for ''."""
+    if not target:
+        return _normalised
+    module, _, function = target.partition(".")
+    return getattr(import_module(f"schemas.render.{module}"), function)
+
+
+def _registry_filter(name: str, target: str) -> Callable[..., Any]:
     def run(registry: Any, *args: Any, **kwargs: Any) -> Any:
+        from schemas import RegistryError, validate_registry
+        from schemas.plain import plain
+
         try:
-            reg = validate_registry(_plain(registry))
+            reg = validate_registry(plain(registry))
         except RegistryError as exc:
             raise AnsibleFilterError(f"{name}: invalid registry") from exc
         try:
-            return render(reg, *_plain(args), **_plain(kwargs))
+            return _render(target)(reg, *plain(args), **plain(kwargs))
         except (TypeError, ValueError) as exc:  # arguments the renderer refuses
             raise AnsibleFilterError(f"{name}: {exc}") from exc
 
     run.__name__ = name
-    run.__doc__ = render.__doc__
     return run
 
 
@@ -45,18 +60,19 @@ def _normalised(reg: Registry) -> dict[str, Any]:
     return reg.model_dump(mode="json")
 
 
-FILTERS: dict[str, Callable[..., Any]] = {
-    "aib_validate_registry": _normalised,
-    "aib_litellm_config": litellm.litellm_config,
-    "aib_litellm_env": litellm.litellm_env,
-    "aib_litellm_settings_env": litellm.litellm_settings_env,
-    "aib_gateway_exposed": litellm.gateway_exposed,
-    "aib_prometheus_config": prometheus.prometheus_config,
-    "aib_prometheus_scrape_configs": prometheus.scrape_configs,
-    "aib_llamacpp_servers": units.llamacpp_servers,
-    "aib_ollama_servers": units.ollama_servers,
-    "aib_vllm_servers": units.vllm_servers,
-    "aib_observability": observability.observability,
+# filter name -> `module.function` in schemas/render/
+FILTERS: dict[str, str] = {
+    "aib_validate_registry": "",
+    "aib_litellm_config": "litellm.litellm_config",
+    "aib_litellm_env": "litellm.litellm_env",
+    "aib_litellm_settings_env": "litellm.litellm_settings_env",
+    "aib_gateway_exposed": "litellm.gateway_exposed",
+    "aib_prometheus_config": "prometheus.prometheus_config",
+    "aib_prometheus_scrape_configs": "prometheus.scrape_configs",
+    "aib_llamacpp_servers": "units.llamacpp_servers",
+    "aib_ollama_servers": "units.ollama_servers",
+    "aib_vllm_servers": "units.vllm_servers",
+    "aib_observability": "observability.observability",
 }
 
 
@@ -64,4 +80,4 @@ class FilterModule:
     """Registry filters: validation and rendering."""
 
     def filters(self) -> dict[str, Callable[..., Any]]:
-        return {name: _registry_filter(name, render) for name, render in FILTERS.items()}
+        return {name: _registry_filter(name, target) for name, target in FILTERS.items()}

@@ -21,21 +21,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ansible.errors import AnsibleFilterError
 
-from schemas import RegistryError, validate_registry
-from schemas.plain import plain as _plain
-from schemas.render import validation
+# `schemas` is imported when a filter is first called, not when Ansible loads this file (in every
+# worker that templates any filter): see filter_plugins/aib_registry.py.
 
 
-def _registry_filter(name: str, render: Callable[..., Any]) -> Callable[..., Any]:
+def _plain(value: Any) -> Any:
+    from schemas.plain import plain
+
+    return plain(value)
+
+
+def _registry_filter(name: str, function: str) -> Callable[..., Any]:
+    """A filter over the validated registry: `function` of schemas/render/validation.py."""
+
     def run(registry: Any) -> Any:
+        from schemas import RegistryError, validate_registry
+        from schemas.render import validation
+
         try:
             reg = validate_registry(_plain(registry))
         except RegistryError as exc:
             raise AnsibleFilterError(f"{name}: invalid registry") from exc
-        return render(reg)
+        return getattr(validation, function)(reg)
 
     run.__name__ = name
-    run.__doc__ = render.__doc__
     return run
 
 
@@ -114,8 +123,8 @@ def release_actions(changes: Any, rules: Any) -> dict[str, Any]:
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
-    "aib_validation_plan": _registry_filter("aib_validation_plan", validation.validation_plan),
-    "aib_registry_sha256": _registry_filter("aib_registry_sha256", validation.registry_sha256),
+    "aib_validation_plan": _registry_filter("aib_validation_plan", "validation_plan"),
+    "aib_registry_sha256": _registry_filter("aib_registry_sha256", "registry_sha256"),
     "aib_release_actions": release_actions,
 }
 

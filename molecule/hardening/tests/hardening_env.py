@@ -39,7 +39,9 @@ def container_ip(host) -> str:
     name = host.backend.get_hostname()
     out = subprocess.run(
         ["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     assert out, f"no IP address for container {name}"
     return out[0]

@@ -1,4 +1,5 @@
 """llamacpp scenario: both flavours serve SmolLM2 on 127.0.0.1 only and generate text."""
+
 import json
 import time
 
@@ -25,9 +26,7 @@ def _post(host, port, path, body):
         "headers={'Content-Type':'application/json'});"
         "print(urllib.request.urlopen(r,timeout=120).read().decode())"
     )
-    cmd = host.run(
-        "python3 -c %s %s %s", script, f"http://127.0.0.1:{port}{path}", json.dumps(body)
-    )
+    cmd = host.run("python3 -c %s %s %s", script, f"http://127.0.0.1:{port}{path}", json.dumps(body))
     assert cmd.rc == 0, cmd.stderr
     return json.loads(cmd.stdout)
 
@@ -41,8 +40,13 @@ def test_unit_active_and_enabled(host, name, port):
 @pytest.mark.parametrize("name,port", SERVERS)
 def test_unit_hardened(host, name, port):
     unit = host.file(f"{AIB_HOME}/.config/systemd/user/aib-{name}.service").content_string
-    for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
-                 "Restart=on-failure", "Environment=CUDA_VISIBLE_DEVICES="):
+    for line in (
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "Restart=on-failure",
+        "Environment=CUDA_VISIBLE_DEVICES=",
+    ):
         assert line in unit
     directives = [line.split("=", 1)[0] for line in unit.splitlines() if not line.startswith("#")]
     assert "PrivateDevices" not in directives  # GPUs stay visible
@@ -62,22 +66,33 @@ def test_bound_to_loopback_only(host, name, port):
 
 @pytest.mark.parametrize("name,port", SERVERS)
 def test_chat_completion(host, name, port):
-    reply = _post(host, port, "/v1/chat/completions", {
-        "model": "smollm2-135m",
-        "messages": [{"role": "user", "content": "Say hello."}],
-        "max_tokens": 16,
-        "temperature": 0,
-    })
+    reply = _post(
+        host,
+        port,
+        "/v1/chat/completions",
+        {
+            "model": "smollm2-135m",
+            "messages": [{"role": "user", "content": "Say hello."}],
+            "max_tokens": 16,
+            "temperature": 0,
+        },
+    )
     text = reply["choices"][0]["message"]["content"]
     assert isinstance(text, str) and text.strip()
 
 
 def test_native_metrics_and_alias(host):
-    out = host.check_output("python3 -c %s", "import urllib.request;print(urllib.request.urlopen("
-                            "'http://127.0.0.1:8080/metrics').read().decode())")
+    out = host.check_output(
+        "python3 -c %s",
+        "import urllib.request;print(urllib.request.urlopen("
+        "'http://127.0.0.1:8080/metrics').read().decode())",
+    )
     assert "llamacpp:" in out
-    models = host.check_output("python3 -c %s", "import urllib.request;print(urllib.request.urlopen("
-                               "'http://127.0.0.1:8080/v1/models').read().decode())")
+    models = host.check_output(
+        "python3 -c %s",
+        "import urllib.request;print(urllib.request.urlopen("
+        "'http://127.0.0.1:8080/v1/models').read().decode())",
+    )
     assert "smollm2-135m" in models
 
 
