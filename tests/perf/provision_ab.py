@@ -30,29 +30,18 @@ import time
 from datetime import date
 from pathlib import Path
 
-from provision_bench import ANSI, HOST, REPO, STRATEGY, SUFFIX, strategy_env
+from provision_bench import ANSI, HOST, REPO, STRATEGY, SUFFIX, playbook_env, write_inventory
 
 RECAP = re.compile(r"^\S+\s*:\s*ok=(\d+)\s+changed=(\d+).*?skipped=(\d+)", re.M)
 OUT = REPO / "tests" / "perf" / "results" / f"{date.today().isoformat()}-provision-ab-{STRATEGY}{SUFFIX}"
 
 
-def inventory() -> Path:
-    path = OUT / "inventory.yml"
-    path.write_text(
-        f"---\nai_backend:\n  hosts:\n    {HOST}:\n      ansible_connection: docker\n"
-        "      ansible_python_interpreter: /usr/bin/python3\n"
-    )
-    return path
-
-
 def run(tree: Path, inv: Path, label: str) -> dict:
-    env = {**os.environ, "ANSIBLE_PIPELINING": "True", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
-    env.update(strategy_env())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time()
     proc = subprocess.run(
         [str(REPO / ".venv/bin/ansible-playbook"), "site.yml", "-i", str(inv)],
-        cwd=tree, env=env, capture_output=True, text=True, check=False,
+        cwd=tree, env=playbook_env(), capture_output=True, text=True, check=False,
     )  # fmt: skip
     wall = time.time() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -73,7 +62,7 @@ def main() -> int:
         sys.exit(__doc__)
     base_rev, rounds = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 2
     OUT.mkdir(parents=True, exist_ok=True)
-    inv = inventory()
+    inv = write_inventory(OUT)
     work = Path(tempfile.mkdtemp(prefix="aib-ab-"))
     base = work / "base"
     subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(base), base_rev], check=True)

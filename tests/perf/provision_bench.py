@@ -93,9 +93,9 @@ def strategy_env() -> dict[str, str]:
     return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": "mitogen_linear"}
 
 
-def write_inputs() -> Path:
-    OUT.mkdir(parents=True, exist_ok=True)
-    inventory = OUT / "inventory.yml"
+def write_inventory(out: Path) -> Path:
+    """The test host's inventory, `out`/inventory.yml."""
+    inventory = out / "inventory.yml"
     # `docker` is community.docker.docker by its short name, as in inventory/container: the name
     # Mitogen redirects (AIB_BENCH_STRATEGY=mitogen)
     inventory.write_text(
@@ -103,6 +103,19 @@ def write_inputs() -> Path:
         f"    {HOST}:\n      ansible_connection: docker\n"
         "      ansible_python_interpreter: /usr/bin/python3\n"
     )
+    return inventory
+
+
+def playbook_env() -> dict[str, str]:
+    """ansible-playbook's environment in every benchmark run: pipelining, no colour, the strategy."""
+    env = {**os.environ, "ANSIBLE_PIPELINING": "True", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+    env.update(strategy_env())
+    return env
+
+
+def write_inputs() -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    inventory = write_inventory(OUT)
     import yaml
 
     mappings = yaml.safe_load((REPO / "group_vars/all/model_mappings.yml").read_text())
@@ -113,10 +126,8 @@ def write_inputs() -> Path:
 
 def site(inventory: Path, label: str, *args: str) -> tuple[float, dict[str, int], float]:
     cmd = [str(REPO / ".venv/bin/ansible-playbook"), "site.yml", "-i", str(inventory), *args]
-    env = {**os.environ, "ANSIBLE_PIPELINING": "True", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
-    env.update(strategy_env())
     start = time.time()
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, cwd=REPO, env=playbook_env(), capture_output=True, text=True, check=False)
     took = time.time() - start
     output = ANSI.sub("", proc.stdout + proc.stderr)
     (OUT / f"{label}.log").write_text(" ".join(cmd) + "\n" + output)
