@@ -27,6 +27,30 @@ if TYPE_CHECKING:
 # is loaded: Ansible forks a worker per task and loads every filter plugin in each worker that
 # templates any filter (`default`, `bool`, ...). Imported at load, the models cost every such
 # worker; py-spy put that at 11 s of a 45 s no-change run (docs/performance.md).
+#
+# The one exception is ansible-playbook's main process (the strategy, which forks the workers):
+# there they are imported at load, once, so that every worker forked afterwards inherits them and
+# a filter call in a worker imports nothing. Lazy there too, each worker that called a registry
+# filter (the lazy vars of the prometheus and release plays) paid the import itself: 4-6 workers,
+# ~3 s of a no-change run (docs/performance.md).
+_SCHEMAS = (
+    "schemas",
+    "schemas.plain",
+    "schemas.gpu_detect",
+    *(f"schemas.render.{m}" for m in ("litellm", "observability", "prometheus", "units", "validation")),
+)
+
+
+def _in_controller_main_process() -> bool:
+    """ansible-playbook's main process: it runs the task queue and is no forked worker."""
+    import multiprocessing
+
+    return multiprocessing.parent_process() is None and "ansible.executor.task_queue_manager" in sys.modules
+
+
+def preload_schemas() -> None:
+    for module in _SCHEMAS:
+        import_module(module)
 
 
 def _render(target: str) -> Callable[..., Any]:
@@ -74,6 +98,10 @@ FILTERS: dict[str, str] = {
     "aib_vllm_servers": "units.vllm_servers",
     "aib_observability": "observability.observability",
 }
+
+
+if _in_controller_main_process():
+    preload_schemas()
 
 
 class FilterModule:

@@ -8,7 +8,7 @@ whatever else the 2-core machine does. This compares two revisions of the playbo
 host in the same state, alternating (base, new, new, base, ...), so drift hits both alike. BASE_REV
 is checked out as a git worktree (with this checkout's `playbooks/.credentials/`, so both use the
 same secrets); every run is `ansible-playbook site.yml` with the benchmark's inventory and settings
-(AIB_BENCH_STRATEGY as there) and must report changed=0.
+(AIB_BENCH_STRATEGY as there: mitogen, the default, or linear) and must report changed=0.
 
 Per run: wall seconds, the controller's CPU seconds (user + system of ansible-playbook and its
 workers, from the children's rusage) and the recap's ok/skipped. Prints a table and writes

@@ -68,3 +68,13 @@ def litellm_python() -> str | None:
     """The LiteLLM venv's interpreter (.ci/test builds it from the litellm role's hashed requirements)."""
     candidate = os.environ.get("AIB_LITELLM_PYTHON") or str(REPO / ".venv-litellm/bin/python")
     return candidate if Path(candidate).exists() else None
+
+
+def require_litellm_python() -> str:
+    """litellm_python(), or skip the test (fail it on CI, where .ci/test builds the venv first)."""
+    python = litellm_python()
+    if python is None:
+        if os.environ.get("CI"):
+            pytest.fail("the LiteLLM venv is missing: .ci/test builds .venv-litellm before pytest")
+        pytest.skip("no LiteLLM venv (.venv-litellm); run .ci/test once")
+    return python

@@ -12,9 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from .conftest import litellm_python
+from .conftest import require_litellm_python
 
 ROUTER_CHECK = r"""
 import json, sys, yaml
@@ -31,18 +29,9 @@ print(json.dumps({
 """
 
 
-def _python() -> str:
-    python = litellm_python()
-    if python is None:
-        if os.environ.get("CI"):
-            pytest.fail("the LiteLLM venv is missing: .ci/test builds .venv-litellm before pytest")
-        pytest.skip("no LiteLLM venv (.venv-litellm); run .ci/test once")
-    return python
-
-
 def _run_check(config: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [_python(), "-c", ROUTER_CHECK, str(config)],
+        [require_litellm_python(), "-c", ROUTER_CHECK, str(config)],
         capture_output=True,
         text=True,
         timeout=180,

@@ -1,8 +1,10 @@
 """roles/litellm/files/aib-litellm-handover: the order of the zero-downtime switch and its failures.
 
 A fake `systemctl` on PATH keeps each unit's state in a file and logs every call; the readiness URLs
-are a real local HTTP server (ready) or a closed port (never ready). The real switch under load
-runs in molecule (default: test_gateway_handover_under_load_fails_no_request, rollback).
+are a real local HTTP server (ready) or a closed port (never ready). A warm standby's control
+socket is a fake in a thread: warm once its unit was (re)started, fresh unless the test says stale.
+The real switch under load runs in molecule (default: test_gateway_handover_under_load_fails_no_request,
+rollback); the real warm process in tests/roles/test_litellm_warm.py.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import http.server
 import json
 import os
 import socket
+import socketserver
 import subprocess
 import sys
 import threading
@@ -31,7 +34,7 @@ case "$1" in
     if [ -e "$FAKE_STATE/no-standby" ] && [ "$5" = aib-litellm-standby.service ]; then echo not-found
     else echo loaded; fi ;;
   is-active) cat "$FAKE_STATE/$2" 2>/dev/null || echo inactive ;;
-  start|restart) echo active > "$FAKE_STATE/$2" ;;
+  start|restart) echo active > "$FAKE_STATE/$2"; rm -f "$FAKE_STATE/stale" ;;  # a new process is fresh
   stop) echo inactive > "$FAKE_STATE/$2" ;;
 esac
 """
@@ -74,7 +77,7 @@ def state(tmp_path: Path) -> Path:
 
 
 def handover(
-    state: Path, primary_url: str, standby_url: str, *extra: str
+    state: Path, primary_url: str, standby_url: str, *extra: str, control: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     config = state / "handover.json"
     settings = {
@@ -82,6 +85,7 @@ def handover(
         "primary_url": primary_url,
         "standby": STANDBY,
         "standby_url": standby_url,
+        "standby_control": control,
     }
     config.write_text(json.dumps({**settings, "timeout": 2}))
     env = {**os.environ, "PATH": f"{state / 'bin'}:{os.environ['PATH']}", "FAKE_STATE": str(state / "state")}
@@ -92,10 +96,10 @@ def handover(
 
 
 def handover_of_an_active_primary(
-    state: Path, primary_url: str, standby_url: str
+    state: Path, primary_url: str, standby_url: str, control: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     (state / "state" / PRIMARY).write_text("active\n")
-    return handover(state, primary_url, standby_url)
+    return handover(state, primary_url, standby_url, control=control)
 
 
 def calls(state: Path) -> list[str]:
@@ -162,3 +166,108 @@ def test_without_a_standby_unit_the_primary_is_restarted_plainly(state: Path, re
     assert done.returncode == 0, done.stderr
     assert calls(state) == [f"restart {PRIMARY}"]
     assert json.loads(done.stdout)["mode"] == "restarted-without-standby"
+
+
+# ------------------------------------------------------------------ warm standby (standby_control)
+
+
+class _FakeWarm(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """files/aib-litellm-warm's control socket: warm while the standby unit's state file says active
+    and no serve was taken since its last (re)start; fresh unless `stale` exists; serve requests are
+    logged to `served`."""
+
+    daemon_threads = True
+
+    def __init__(self, path: str, state: Path):
+        self.state = state
+        super().__init__(path, _FakeWarmHandler)
+
+
+class _FakeWarmHandler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        state: Path = self.server.state  # type: ignore[attr-defined]
+        request = json.loads(self.rfile.read() or b"{}")
+        unit_active = (state / STANDBY).exists() and (state / STANDBY).read_text().strip() == "active"
+        serving = (state / "served").exists() and (state / "served").stat().st_mtime_ns >= (
+            state / STANDBY
+        ).stat().st_mtime_ns
+        if not unit_active or serving:
+            return  # not warm: no answer (the real one has no socket then)
+        fresh = not (state / "stale").exists()
+        if request["op"] == "status":
+            reply: dict = {"state": "warm", "fresh": fresh, "pid": 1, "warm_s": 1.0}
+        elif not fresh:
+            reply = {"stale": True, "state": "warm"}
+        else:
+            with (state / "served").open("a") as log:
+                log.write("serve\n")
+            reply = {"state": "serving", "pid": 1}
+        self.wfile.write(json.dumps(reply).encode())
+
+
+@pytest.fixture
+def warm(state: Path) -> Iterator[str]:
+    path = str(state / "warm.sock")
+    server = _FakeWarm(path, state / "state")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield path
+    server.shutdown()
+    server.server_close()
+
+
+def warm_standby(state: Path) -> None:
+    (state / "state" / STANDBY).write_text("active\n")
+
+
+def test_a_warm_standby_serves_the_change_at_once_and_is_restarted_after_it(
+    state: Path, ready_url: str, warm: str
+) -> None:
+    warm_standby(state)
+    done = handover_of_an_active_primary(state, ready_url, ready_url, control=warm)
+    assert done.returncode == 0, done.stderr
+    assert calls(state) == [f"restart {PRIMARY}", f"restart {STANDBY}"]
+    assert (state / "state" / "served").read_text() == "serve\n"
+    result = json.loads(done.stdout)
+    assert result["mode"] == "handed-over" and result["standby_start"] == "warm"
+    assert unit(state, PRIMARY) == "active" and unit(state, STANDBY) == "active"
+
+
+def test_a_stale_warm_standby_is_restarted_before_it_serves(state: Path, ready_url: str, warm: str) -> None:
+    warm_standby(state)
+    (state / "state" / "stale").write_text("")
+    done = handover_of_an_active_primary(state, ready_url, ready_url, control=warm)
+    assert done.returncode == 0, done.stderr
+    assert calls(state) == [f"restart {STANDBY}", f"restart {PRIMARY}", f"restart {STANDBY}"]
+    assert json.loads(done.stdout)["standby_start"] == "cold"
+
+
+def test_a_standby_that_is_not_running_is_started_warm_first(state: Path, ready_url: str, warm: str) -> None:
+    done = handover_of_an_active_primary(state, ready_url, ready_url, control=warm)
+    assert done.returncode == 0, done.stderr
+    assert calls(state) == [f"restart {STANDBY}", f"restart {PRIMARY}", f"restart {STANDBY}"]
+    assert json.loads(done.stdout)["standby_start"] == "cold"
+    assert (state / "state" / "served").read_text() == "serve\n"
+
+
+def test_a_warm_standby_whose_new_config_never_answers_leaves_the_primary_alone(
+    state: Path, ready_url: str, dead_url: str, warm: str
+) -> None:
+    warm_standby(state)
+    done = handover_of_an_active_primary(state, ready_url, dead_url, control=warm)
+    assert done.returncode == 1
+    assert calls(state) == [f"restart {STANDBY}"]  # back to warm; the primary was never touched
+    assert done.stderr.strip() == (
+        f"aib-litellm-handover: {STANDBY} did not answer {dead_url} within 2 s (state: active); "
+        f"the new config did not come up, {PRIMARY} still serves the old one"
+    )
+    assert unit(state, PRIMARY) == "active"
+
+
+def test_with_a_warm_standby_a_stopped_primary_is_only_started(
+    state: Path, ready_url: str, dead_url: str, warm: str
+) -> None:
+    warm_standby(state)
+    done = handover(state, ready_url, dead_url, control=warm)
+    assert done.returncode == 0, done.stderr
+    assert calls(state) == [f"start {PRIMARY}"]  # the waiting standby is left as it is
+    assert not (state / "state" / "served").exists()

@@ -17,7 +17,14 @@ from gateway_client import (
     wait_until,
 )
 
-UNITS = ["aib-llamacpp-native", "aib-llamacpp-python", "aib-redis", "aib-litellm", "aib-litellm-front"]
+UNITS = [
+    "aib-llamacpp-native",
+    "aib-llamacpp-python",
+    "aib-redis",
+    "aib-litellm",
+    "aib-litellm-front",
+    "aib-litellm-standby",  # warm: running, not listening (test_the_front_forwards_to_the_primary_instance)
+]
 PUBLIC_MODELS = {"smollm2", "smollm2-python"}
 
 
@@ -40,7 +47,8 @@ def test_nothing_but_the_gateway_listens_beyond_loopback(host) -> None:
 
 def test_the_front_forwards_to_the_primary_instance(host) -> None:
     """nginx (aib-litellm-front) holds :4000 and forwards to the primary LiteLLM instance on :4001;
-    the standby (:4002) runs only during a handover."""
+    the standby (:4002) is warm: running, LiteLLM imported, waiting on its control socket, not
+    listening until a handover asks it to serve."""
     front = user_systemctl(host, "show", "-p", "MainPID", "--value", "aib-litellm-front.service")
     front_pid = front.stdout.strip()
     assert host.file(f"/proc/{front_pid}/comm").content_string.strip() == "nginx"
@@ -53,8 +61,17 @@ def test_the_front_forwards_to_the_primary_instance(host) -> None:
     assert "server 127.0.0.1:4002 max_fails=0 backup;" in conf
     listening = {line.split()[3].rsplit(":", 1)[1] for line in host.check_output("ss -Htln").splitlines()}
     assert {"4000", "4001"} <= listening and "4002" not in listening, listening
-    assert user_systemctl(host, "is-active", "aib-litellm-standby.service").stdout.strip() == "inactive"
-    assert user_systemctl(host, "is-enabled", "aib-litellm-standby.service").stdout.strip() == "disabled"
+    assert user_systemctl(host, "is-active", "aib-litellm-standby.service").stdout.strip() == "active"
+    assert user_systemctl(host, "is-enabled", "aib-litellm-standby.service").stdout.strip() == "enabled"
+    standby = user_systemctl(host, "show", "-p", "ExecStart", "--value", "aib-litellm-standby.service").stdout
+    assert "/var/lib/aib/bin/aib-litellm-warm --control /var/lib/aib/data/litellm/standby.sock" in standby
+    litellm = "/var/lib/aib/venvs/litellm/bin/litellm --config /var/lib/aib/etc/litellm/config.yaml "
+    assert f" -- {litellm}" in standby
+    assert "--port 4002 " in standby, standby
+    with host.sudo():
+        sock = host.file("/var/lib/aib/data/litellm/standby.sock")
+        assert sock.is_socket, "the warm standby waits on its control socket"
+        assert sock.user == "aib" and sock.mode == 0o700
 
 
 def test_models_endpoint_lists_the_registry_public_names(host) -> None:

@@ -35,3 +35,6 @@ def test_every_unit_is_back_after_the_host_restarts(host) -> None:
     assert host.file("/var/lib/systemd/linger/aib").exists
     wait_until(lambda: _all_active(host), timeout=300, interval=3)
     wait_until(lambda: _gateway_answers(host), timeout=300, interval=3)
+    # the warm standby is back too: LiteLLM imported, waiting on its control socket
+    warm = "test -S /var/lib/aib/data/litellm/standby.sock"
+    wait_until(lambda: host.run(f"sudo {warm}").rc == 0, timeout=300, interval=3)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from gateway_client import user_systemctl
 
-UNITS = ["aib-litellm", "aib-litellm-front", "aib-redis", "aib-llamacpp-native"]
+# aib-litellm-standby: the warm standby runs all the time, with the primary's hardening and limits.
+UNITS = ["aib-litellm", "aib-litellm-standby", "aib-litellm-front", "aib-redis", "aib-llamacpp-native"]
 LIMITS = {
     "aib-litellm": {"MemoryMax": str(2 * 1024**3), "TasksMax": "512"},
+    "aib-litellm-standby": {"MemoryMax": str(2 * 1024**3), "TasksMax": "512"},
     "aib-llamacpp-native": {"MemoryMax": str(1024**3), "TasksMax": "256"},
     "aib-redis": {"MemoryMax": str(256 * 1024**2)},
 }
