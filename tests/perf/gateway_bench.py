@@ -421,15 +421,16 @@ def base_env(venv: Path, home: Path) -> dict[str, str]:
     return env
 
 
-def model_list(role: bool = False) -> list[dict]:
+def model_list(role: bool = False, provider: str = "openai") -> list[dict]:
     """The two bench models. role=True: as the registry renders a local engine's deployment (the
-    upstream stands in for one), i.e. with the price of schemas/render/litellm.py's LOCAL_PRICE."""
+    upstream stands in for one), i.e. with the price of schemas/render/litellm.py's LOCAL_PRICE.
+    provider: LiteLLM's provider prefix of the deployments (the sweep's provider candidates)."""
     info = {"model_info": dict(LOCAL_PRICE)} if role else {}
     return [
         {
             "model_name": name,
             "litellm_params": {
-                "model": "openai/bench",
+                "model": f"{provider}/bench",
                 "api_base": f"http://127.0.0.1:{port}/v1",
                 "api_key": "sk-upstream",
             },
@@ -828,6 +829,8 @@ def candidates() -> list[tuple[str, dict, dict]]:
         ("PYTHONOPTIMIZE=1", ue(PYTHONOPTIMIZE="1"), {}),
         ("PYTHONNODEBUGRANGES=1", ue(PYTHONNODEBUGRANGES="1"), {}),
         ("model_info without the local price (as before)", {}, {"model_list": model_list()}),
+        ("provider aiohttp_openai/", {}, {"model_list": model_list(role=True, provider="aiohttp_openai")}),
+        ("provider hosted_vllm/", {}, {"model_list": model_list(role=True, provider="hosted_vllm")}),
         ("role (current defaults) again", {}, {}),
     ]
 
