@@ -99,17 +99,21 @@ def strategy_env() -> dict[str, str]:
     return {"AIB_MITOGEN": "1" if STRATEGY == "mitogen" else "0"}
 
 
+def cpu_ticks() -> list[int]:
+    """/proc/stat's all-cores line: user nice system idle iowait irq softirq steal ... (clock ticks)."""
+    return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+
+
 def steal_s() -> float:
-    """CPU seconds stolen by the hypervisor so far, all cores (/proc/stat)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()
-    return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds stolen by the hypervisor so far, all cores."""
+    return cpu_ticks()[7] / os.sysconf("SC_CLK_TCK")
 
 
 def busy_fraction(seconds: float = 2.0) -> float:
-    """Share of all cores' time that was not idle over `seconds` (/proc/stat)."""
+    """Share of all cores' time that was not idle over `seconds`."""
 
     def sample() -> tuple[int, int]:
-        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        fields = cpu_ticks()
         idle = fields[3] + fields[4]  # idle + iowait
         return sum(fields[:8]) - idle, sum(fields[:8])
 
